@@ -1,0 +1,2 @@
+import { hello } from '@gyre/observability';
+export const greet = (): string => hello();
