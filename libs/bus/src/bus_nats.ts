@@ -64,7 +64,7 @@ class NatsBusMessage implements BusMessage {
   respond(data: Uint8Array): boolean {
     if (!this.msg.reply) return false;
     try {
-      return this.msg.respond(data);
+      return this.msg.respond(new Uint8Array(data));
     } catch {
       // The connection closed under us: the requester will time out, as with any lost reply.
       return false;
@@ -74,6 +74,8 @@ class NatsBusMessage implements BusMessage {
 
 export class NatsBus implements Bus {
   private readonly listeners = new Set<BusStatusListener>();
+  /** Rejecters of requests in flight, failed with BusClosedError when the connection closes. */
+  private readonly pending = new Set<(error: Error) => void>();
   private connected = true;
   private closing: Promise<void> | undefined;
   private readonly flushTimeoutMs: number;
@@ -87,6 +89,7 @@ export class NatsBus implements Bus {
     void this.watchStatus();
     void nc.closed().then((error) => {
       this.connected = false;
+      this.failPending();
       this.emit(error ? { type: 'closed', error, detail: error.message } : { type: 'closed' });
     });
   }
@@ -103,7 +106,9 @@ export class NatsBus implements Bus {
   publish(subject: string, data: Uint8Array): void {
     this.checkOpen();
     assertValidSubject(subject, false);
-    this.nc.publish(subject, data);
+    // The client queues the bytes by reference until its next socket write: copy, so the caller may
+    // reuse its buffer as soon as publish() returns (the contract).
+    this.nc.publish(subject, new Uint8Array(data));
   }
 
   subscribe(subject: string, handler: BusHandler): BusSubscription {
@@ -118,11 +123,20 @@ export class NatsBus implements Bus {
   async request(subject: string, data: Uint8Array, opts: BusRequestOptions): Promise<Uint8Array> {
     this.checkOpen();
     assertValidSubject(subject, false);
+    // The client lets requests pending at close() run into their timeout; the contract wants them
+    // to fail with BusClosedError right away, so each request also races the close.
+    let abort: ((error: Error) => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      abort = reject;
+    });
+    this.pending.add(abort!);
     try {
-      const reply = await this.nc.request(subject, data, { timeout: opts.timeoutMs });
+      const reply = await Promise.race([this.nc.request(subject, new Uint8Array(data), { timeout: opts.timeoutMs }), aborted]);
       return reply.data;
     } catch (error) {
       throw this.mapRequestError(error, subject, opts.timeoutMs);
+    } finally {
+      this.pending.delete(abort!);
     }
   }
 
@@ -153,6 +167,7 @@ export class NatsBus implements Bus {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.connected = false;
+      this.failPending();
       if (!this.nc.isClosed()) await this.nc.close();
       await this.nc.closed();
     })();
@@ -167,6 +182,11 @@ export class NatsBus implements Bus {
       await this.nc.closed();
     })();
     return this.closing;
+  }
+
+  private failPending(): void {
+    for (const abort of [...this.pending]) abort(new BusClosedError());
+    this.pending.clear();
   }
 
   private addSub(subject: string, queue: string | undefined, handler: BusHandler): BusSubscription {
@@ -198,6 +218,7 @@ export class NatsBus implements Bus {
   }
 
   private mapRequestError(error: unknown, subject: string, timeoutMs: number): Error {
+    if (error instanceof BusError) return error;
     if (isNatsError(error)) {
       switch (error.code) {
         case ErrorCode.Timeout:

@@ -59,8 +59,9 @@ export function decodeChannelToken(token: string): string {
   for (let i = 0; i < token.length; ) {
     const c = token[i]!;
     if (c === '%') {
-      const hi = HEX.indexOf(token[i + 1] ?? '');
-      const lo = HEX.indexOf(token[i + 2] ?? '');
+      // indexOf('') would be 0, so a truncated escape must be caught before the lookup.
+      const hi = i + 2 < token.length ? HEX.indexOf(token[i + 1]!) : -1;
+      const lo = i + 2 < token.length ? HEX.indexOf(token[i + 2]!) : -1;
       if (hi < 0 || lo < 0) throw new TypeError(`invalid channel token ${JSON.stringify(token)}: bad escape at ${i}`);
       bytes.push(hi * 16 + lo);
       i += 3;
