@@ -52,6 +52,9 @@ interface EndpointState {
 /** A fetch failure that retrying will not fix (the endpoint answered, but not a key set). */
 class BadKeySetError extends Error {}
 
+/** The endpoint answered with a status other than 200 (retried once, like Centrifugo). */
+class HttpStatusError extends Error {}
+
 export class JwksClient {
   private readonly endpoints = new Map<string, EndpointState>();
   private readonly closer = new AbortController();
@@ -176,14 +179,13 @@ export class JwksClient {
       const res = await fetch(url, { signal, headers: { accept: 'application/json' }, redirect: 'follow' });
       if (res.status !== 200) {
         await res.body?.cancel().catch(() => undefined);
-        throw new Error(`JWKS endpoint answered HTTP ${res.status}`);
+        throw new HttpStatusError(`JWKS endpoint answered HTTP ${res.status}`);
       }
       body = await readLimited(res, this.opts.maxResponseBytes);
     } catch (err) {
-      if (err instanceof BadKeySetError) throw err;
-      if (timeout.aborted) throw new Error('JWKS fetch timed out');
-      if (this.closed) throw new Error('token verifier closed');
-      if (err instanceof Error && err.message.startsWith('JWKS endpoint answered')) throw err;
+      if (err instanceof BadKeySetError || err instanceof HttpStatusError) throw err;
+      if (timeout.aborted) throw new Error('JWKS fetch timed out', { cause: err });
+      if (this.closed) throw new Error('token verifier closed', { cause: err });
       throw new Error('JWKS fetch failed', { cause: err });
     }
     let doc: unknown;
