@@ -237,6 +237,14 @@ export class NatsBus implements Bus {
   }
 
   private async watchStatus(): Promise<void> {
+    try {
+      await this.pumpStatus();
+    } catch (error) {
+      this.emit({ type: 'error', detail: 'status stream failed', error });
+    }
+  }
+
+  private async pumpStatus(): Promise<void> {
     for await (const s of this.nc.status()) {
       const detail = typeof s.data === 'string' ? s.data : JSON.stringify(s.data);
       switch (s.type) {
