@@ -115,7 +115,7 @@ export type Infer<N> = N extends StringNode<infer T>
             : N extends KeyValuesNode
               ? KeyValue[]
               : N extends ObjectNode<infer F>
-                ? { [K in keyof F]: Infer<F[K]> }
+                ? { -readonly [K in keyof F]: Infer<F[K]> }
                 : N extends ArrayNode<infer I>
                   ? Array<Infer<I>>
                   : never;

@@ -1,6 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configKeys, defaultConfig, parseConfigText, type GyreConfig } from '../src/index.js';
+import {
+  configKeys,
+  defaultConfig,
+  parseConfigText,
+  type ChannelOptions,
+  type GyreConfig,
+  type GyreSection,
+  type NamedProxyConfig,
+  type NamespaceConfig,
+  type ProxyConfig,
+  type TlsConfig,
+  type TokenConfig,
+} from '../src/index.js';
 
 function get(cfg: GyreConfig, key: string): unknown {
   return key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], cfg);
@@ -209,4 +221,32 @@ test('configKeys - lists every key with type, default and env names', () => {
   assert.equal(byKey.size, keys.length);
   // Every Appendix A sample key is listed.
   for (const [key] of APPENDIX_A) assert.ok(byKey.has(key), key);
+});
+
+test('types - GyreConfig uses the snake_case keys with loaded value types', () => {
+  const c: GyreConfig = defaultConfig();
+  // These assignments are checked by the type checker (npm run typecheck covers tests).
+  const ping: number = c.client.ping_interval;
+  const level: 'none' | 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' = c.log.level;
+  const namespaces: NamespaceConfig[] = c.channel.namespaces;
+  const token: TokenConfig = c.client.token;
+  const tls: TlsConfig = c.http_server.tls;
+  const proxy: ProxyConfig = c.channel.proxy.subscribe;
+  const named: NamedProxyConfig[] = c.proxies;
+  const options: ChannelOptions = c.channel.without_namespace;
+  const gyre: GyreSection = c.gyre;
+  const bus: 'memory' | 'nats' = c.gyre.bus.type;
+  const headers: Record<string, string> = proxy.http.static_headers;
+  c.client.insecure = true; // plain mutable data
+  assert.equal(ping, 25_000);
+  assert.equal(level, 'info');
+  assert.deepEqual(namespaces, []);
+  assert.equal(token.hmac_secret_key, '');
+  assert.equal(tls.enabled, false);
+  assert.deepEqual(named, []);
+  assert.equal(options.subscribe_proxy_name, 'default');
+  assert.equal(gyre.store.type, 'memory');
+  assert.equal(bus, 'memory');
+  assert.deepEqual(headers, {});
+  assert.equal(c.client.insecure, true);
 });
