@@ -82,8 +82,28 @@ export function configDocs(): string {
     const s = typeof v === 'string' ? v : JSON.stringify(v);
     return s === '' || s === '[]' || s === '0' || s === 'false' ? '—' : `\`${s.replace(/\|/g, '\\|')}\``;
   };
-  const rows = configKeys().map(
-    (k) => `| \`${k.key}\` | ${k.type.replace(/\|/g, '\\|')} | ${cell(k.default)} | ${k.env[0] ? `\`${k.env[0]}\`` : ''} | ${k.doc ?? ''} |`,
-  );
+  const rows = configKeys().map((k) => {
+    // gyre keys show their short GYRE_ form; the others the Centrifugo name users already know.
+    const env = k.key.startsWith('gyre.') ? k.env[k.env.length - 1] : k.env[0];
+    return `| \`${k.key}\` | ${k.type.replace(/\|/g, '\\|')} | ${cell(k.default)} | ${env ? `\`${env}\`` : ''} | ${k.doc ?? ''} |`;
+  });
   return ['| Key | Type | Default | Env | Meaning |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The whole KEYS.md file: a header and the key table. */
+export function keysDocument(): string {
+  return [
+    '# Gyre config keys',
+    '',
+    'Generated from `src/schema.ts` by `node --conditions=gyre-source --import tsx libs/config/scripts/keys-doc.ts`;',
+    'do not edit by hand (a test fails when this file is stale).',
+    '',
+    'Durations are Go duration strings in files ("500ms", "25s", "1h30m"; a bare number is nanoseconds) and',
+    'milliseconds in the loaded config. Keys whose default is non-empty cannot be set to their zero value:',
+    'zero is refilled with the default, as in Centrifugo. Every key can also be set through',
+    '`CENTRIFUGO_<KEY>` or `GYRE_<KEY>` (upper case, `.` → `_`; GYRE_ wins).',
+    '',
+    configDocs(),
+    '',
+  ].join('\n');
 }

@@ -23,7 +23,7 @@ import { ConfigError, quote } from './errors.js';
 import { findJsonSyntaxError } from './json_syntax.js';
 import { decodeDuration, decodeValue, failAt, isPlainObject, type DecodeContext } from './decode.js';
 import { configSchema } from './schema.js';
-import { zeroValue, type ArrayNode, type LeafNode, type Node, type ObjectNode } from './schema_kit.js';
+import { zeroValue, type ArrayNode, type LeafNode, type ObjectNode } from './schema_kit.js';
 
 export const ENV_PREFIXES = ['CENTRIFUGO_', 'GYRE_'] as const;
 
@@ -104,7 +104,7 @@ export function envNamesFor(path: string): string[] {
 const K8S_SERVICE_VAR = /^(?:CENTRIFUGO|GYRE)(?:_[A-Z]+)?_(?:PORT|SERVICE_)/;
 
 /** GYRE_* variables the repo's tooling uses that are not config keys; never reported as unknown. */
-const TOOLING_ENV = new Set(['GYRE_BIN', 'GYRE_NATS_SERVER', 'GYRE_REDIS_SERVER', 'GYRE_CONFIG']);
+const TOOLING_ENV = new Set(['GYRE_BIN', 'GYRE_NATS_SERVER', 'GYRE_REDIS_SERVER']);
 
 function isIgnoredEnv(name: string): boolean {
   return (
@@ -258,9 +258,4 @@ export function applyOverrides(
     for (const k of ctx.unknownKeys) unknownKeys.push(`${k} (from override ${key})`);
   }
   return unknownKeys;
-}
-
-/** Whether a node kind can be set from a single env/flag string. */
-export function isEnvSettable(node: Node): node is LeafNode | ArrayNode {
-  return node.kind !== 'object';
 }

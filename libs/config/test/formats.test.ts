@@ -235,3 +235,29 @@ test('formats - TOML dates are rejected with the key', () => {
     'client.user_id_http_header: expected string, got date',
   );
 });
+
+test('formats - YAML anchors and merge keys work', () => {
+  const { config } = parseConfigText(
+    [
+      'defaults: &ns',
+      '  presence: true',
+      '  history_size: 10',
+      '  history_ttl: 60s',
+      'channel:',
+      '  namespaces:',
+      '    - <<: *ns',
+      '      name: chat',
+      '    - <<: *ns',
+      '      name: news',
+      '      presence: false',
+    ].join('\n'),
+    'config.yaml',
+  );
+  assert.deepEqual(
+    config.channel.namespaces.map((n) => [n.name, n.presence, n.history_size, n.history_ttl]),
+    [
+      ['chat', true, 10, 60_000],
+      ['news', false, 10, 60_000],
+    ],
+  );
+});
