@@ -61,7 +61,7 @@ function parseYamlText(text: string, filename: string): unknown {
   try {
     // YAML 1.2 core schema (as yaml.v3 in Centrifugo): "yes"/"no" stay strings, duplicate keys
     // fail, and `<<: *anchor` merge keys work (handy for sharing namespace options).
-    return parseYaml(text, { prettyErrors: true, uniqueKeys: true, merge: true, maxAliasCount: 1000 });
+    return parseYaml(text, { prettyErrors: true, uniqueKeys: true, merge: true, maxAliasCount: 1000, logLevel: 'error' });
   } catch (e) {
     const err = e as { linePos?: Array<{ line: number; col: number }>; message?: string };
     const firstLine = String(err.message ?? e).split('\n')[0] ?? '';

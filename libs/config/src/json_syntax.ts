@@ -58,6 +58,8 @@ export function describeChar(ch: string): string {
       return 'tab';
     case '\uFEFF':
       return 'byte order mark';
+    case "'":
+      return `"'"`;
   }
   const cp = ch.codePointAt(0) ?? 0;
   if (cp < 0x20 || cp === 0x7f) return `control character U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -117,8 +119,8 @@ class Scanner {
   }
 
   private enter(): void {
-    // JSON.parse handles deep nesting; the scanner only needs to not blow the stack first.
-    if (++this.depth > 5000) throw new Stop(this.pos, 'nesting too deep');
+    // The scanner recurses; config files never nest deeply, so stop long before the stack would.
+    if (++this.depth > 1000) throw new Stop(this.pos, 'nesting too deep');
   }
 
   private object(): void {

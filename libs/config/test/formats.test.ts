@@ -174,7 +174,8 @@ const JSON_SYNTAX_CASES: Array<[string, string, string]> = [
   ['trailing comma in array', '{"a": [1, 2,]}', "config.json: line 1, column 13: unexpected ']'"],
   ['missing comma', '{\n  "a": 1\n  "b": 2\n}', `config.json: line 3, column 3: unexpected '"'`],
   ['missing value', '{"a": }', "config.json: line 1, column 7: unexpected '}'"],
-  ['single quotes', "{'a': 1}", "config.json: line 1, column 2: unexpected '''"],
+  ['single quotes', "{'a': 1}", `config.json: line 1, column 2: unexpected "'"`],
+  ['deep nesting', `{"a": ${'['.repeat(2000)}`, 'config.json: line 1, column 1006: nesting too deep'],
   ['unterminated string at end of file', '{\n  "a": "abc', 'config.json: line 2, column 12: unterminated string (the string that starts at line 2, column 8 never ends)'],
   [
     'unterminated string before newline',
