@@ -1,1 +1,1 @@
-export {};
+export { startApi, type ApiDeps } from './service.js';

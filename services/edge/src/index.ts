@@ -1,1 +1,1 @@
-export {};
+export { startEdge, type EdgeDeps } from './service.js';

@@ -1,2 +1,1 @@
-import { hello } from '@gyre/observability';
-export const greet = (): string => hello();
+export { main } from "./main.js";

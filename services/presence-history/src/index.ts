@@ -1,1 +1,1 @@
-export {};
+export { startPresenceHistory, stateSubject, type PresenceHistoryDeps } from './service.js';

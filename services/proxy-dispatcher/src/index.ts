@@ -1,1 +1,1 @@
-export {};
+export { startProxyDispatcher, type ProxyDispatcherDeps } from './service.js';

@@ -1,0 +1,129 @@
+/**
+ * One Gyre process: the services named in `gyre.services`, wired through one bus, behind one set of
+ * HTTP listeners. In the embedded default every service runs here over the in-process bus and memory
+ * stores; in a cluster each pod runs a subset over NATS and Redis. Either way services never call
+ * each other directly: everything between them goes over the bus, so the two shapes differ only in
+ * which Bus and stores are built here.
+ */
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { GyreConfig } from '@gyre/config';
+import { createBus, type Bus } from '@gyre/bus';
+import { Health, createMetrics, type Logger, type Metrics, type ServiceHandle, type ServiceName, SERVICE_NAMES } from '@gyre/observability';
+import { startEdge } from '@gyre/edge';
+import { startApi } from '@gyre/api';
+import { startProxyDispatcher } from '@gyre/proxy-dispatcher';
+import { startPresenceHistory, stateSubject } from '@gyre/presence-history';
+import { createApp, listen, mountNotFound, mountOpsRoutes, type Listener } from './http_server.js';
+import { VERSION } from './version.js';
+
+export interface GyreNode {
+  readonly id: string;
+  readonly name: string;
+  /** Port of the external listener (client connections). */
+  readonly port: number;
+  /** Port of the internal listener (API, metrics, health); equals `port` without `internal_port`. */
+  readonly internalPort: number;
+  readonly bus: Bus;
+  readonly health: Health;
+  readonly metrics: Metrics;
+  readonly services: readonly ServiceName[];
+  /** Graceful stop: not ready, stop accepting, stop services (edges tell clients 3001), close the bus. */
+  shutdown(): Promise<void>;
+}
+
+export interface StartNodeOptions {
+  logger: Logger;
+}
+
+export async function startNode(config: GyreConfig, { logger }: StartNodeOptions): Promise<GyreNode> {
+  const wanted = new Set(config.gyre.services as string[]);
+  const services = SERVICE_NAMES.filter((s) => wanted.has(s));
+  const id = randomUUID();
+  const port = Number(config.http_server.port);
+  const name = config.node.name || `${hostname()}_${port}`;
+  const metrics = createMetrics({ version: VERSION });
+  const health = new Health();
+  const prefix = config.gyre.bus.subject_prefix;
+
+  const bus = await createBus(config.gyre.bus.type === 'nats'
+    ? { type: 'nats', servers: config.gyre.bus.nats.url, name: `gyre-${name}` }
+    : { type: 'memory' });
+  health.addCheck('bus', () => bus.flush());
+  // The state service answers through the bus whether it runs here or in another pod.
+  health.addCheck('store', async () => {
+    await bus.request(stateSubject(prefix, 'ping'), new Uint8Array(0), { timeoutMs: 1000 });
+  });
+
+  const external = createApp();
+  const separateInternal = config.http_server.internal_port !== '' && config.http_server.internal_port !== String(port);
+  const internal = separateInternal ? createApp() : external;
+  const common = { config, bus, logger, metrics, health, nodeId: id, nodeName: name };
+
+  const started: ServiceHandle[] = [];
+  const listeners: Listener[] = [];
+  const stopAll = async (deadline: number) => {
+    for (const l of listeners) l.close();
+    for (const s of [...started].reverse()) {
+      try {
+        await s.stop(deadline);
+      } catch (err) {
+        logger.error({ err, service: s.name }, 'service stop failed');
+      }
+    }
+    await bus.close();
+  };
+
+  try {
+    for (const service of services) {
+      const log = logger.child({ service });
+      switch (service) {
+        case 'presence-history':
+          started.push(await startPresenceHistory({ ...common, logger: log }));
+          break;
+        case 'proxy-dispatcher':
+          started.push(await startProxyDispatcher({ ...common, logger: log }));
+          break;
+        case 'api':
+          started.push(await startApi({ ...common, logger: log, app: config.http_api.external ? external : internal }));
+          break;
+        case 'edge':
+          started.push(await startEdge({ ...common, logger: log, app: external }));
+          break;
+      }
+    }
+    mountOpsRoutes(internal, {
+      health, metrics,
+      healthEnabled: config.health.enabled, healthPrefix: config.health.handler_prefix,
+      prometheusEnabled: config.prometheus.enabled, prometheusPrefix: config.prometheus.handler_prefix,
+    });
+    mountNotFound(external);
+    if (separateInternal) mountNotFound(internal);
+
+    const ext = await listen(external, config.http_server.address, port);
+    listeners.push(ext);
+    let internalPort = ext.port;
+    if (separateInternal) {
+      const int = await listen(internal, config.http_server.internal_address || config.http_server.address, Number(config.http_server.internal_port));
+      listeners.push(int);
+      internalPort = int.port;
+    }
+    logger.info({ node: name, id, services, port: ext.port, internal_port: internalPort, bus: config.gyre.bus.type, store: config.gyre.store.type, version: VERSION }, 'gyre started');
+
+    let stopping: Promise<void> | null = null;
+    return {
+      id, name, port: ext.port, internalPort, bus, health, metrics, services,
+      shutdown() {
+        stopping ??= (async () => {
+          health.startDraining();
+          await stopAll(Date.now() + config.shutdown.timeout);
+          logger.info('gyre stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await stopAll(Date.now() + 5000).catch(() => {});
+    throw err;
+  }
+}
