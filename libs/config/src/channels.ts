@@ -4,8 +4,10 @@
  * channel_regex, cached per config object. A lookup is then a prefix strip, one indexOf and one
  * Map get.
  *
- * The index is built on first use (eagerly by loadConfig). Treat a config as immutable once it is
- * used for resolution: changes made afterwards to its channel or rpc sections are not seen.
+ * The index is built on first use (eagerly by loadConfig). It is rebuilt when the channel or rpc
+ * sections or their namespace arrays are replaced or change length (a test pushing a namespace into
+ * a defaultConfig() works), but edits inside an existing namespace after the first lookup are not
+ * seen: to change options at run time, load a new config object (that is what a reload does).
  */
 import { compileGoRegex } from './regex.js';
 import type { ChannelOptions, GyreConfig, RpcOptions } from './schema.js';
@@ -27,6 +29,13 @@ interface NamespaceEntry {
 }
 
 interface ChannelIndex {
+  // What the index was built from, to notice replaced sections (see the header comment).
+  readonly channel: GyreConfig['channel'];
+  readonly namespaces: GyreConfig['channel']['namespaces'];
+  readonly namespaceCount: number;
+  readonly rpc: GyreConfig['rpc'];
+  readonly rpcNamespaces: GyreConfig['rpc']['namespaces'];
+  readonly rpcNamespaceCount: number;
   readonly privatePrefix: string;
   readonly boundary: string;
   readonly userBoundary: string;
@@ -63,7 +72,17 @@ function entry(namespace: string | null, source: ChannelOptions & { name?: strin
 /** Builds (or returns the cached) resolution index for a config. */
 export function channelIndex(config: GyreConfig): ChannelIndex {
   let idx = indexes.get(config);
-  if (idx) return idx;
+  if (
+    idx &&
+    idx.channel === config.channel &&
+    idx.namespaces === config.channel.namespaces &&
+    idx.namespaceCount === config.channel.namespaces.length &&
+    idx.rpc === config.rpc &&
+    idx.rpcNamespaces === config.rpc.namespaces &&
+    idx.rpcNamespaceCount === config.rpc.namespaces.length
+  ) {
+    return idx;
+  }
   const byName = new Map<string, NamespaceEntry>();
   for (const ns of config.channel.namespaces) byName.set(ns.name, entry(ns.name, ns));
   const rpcByName = new Map<string, Readonly<RpcOptions>>();
@@ -71,6 +90,12 @@ export function channelIndex(config: GyreConfig): ChannelIndex {
     rpcByName.set(ns.name, Object.freeze({ proxy_enabled: ns.proxy_enabled, proxy_name: ns.proxy_name }));
   }
   idx = {
+    channel: config.channel,
+    namespaces: config.channel.namespaces,
+    namespaceCount: config.channel.namespaces.length,
+    rpc: config.rpc,
+    rpcNamespaces: config.rpc.namespaces,
+    rpcNamespaceCount: config.rpc.namespaces.length,
     privatePrefix: config.channel.private_prefix,
     boundary: config.channel.namespace_boundary,
     userBoundary: config.channel.user_boundary,

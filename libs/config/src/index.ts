@@ -37,3 +37,5 @@ export { genconfig, type GenconfigFormat } from './genconfig.js';
 export { configKeys, configDocs, type ConfigKey } from './docs.js';
 export { formatDuration, parseGoDuration } from './duration.js';
 export { compileGoRegex } from './regex.js';
+/** Re-validates a config built or changed by hand; throws ConfigError, returns warnings. */
+export { validateConfig } from './validate.js';

@@ -94,9 +94,15 @@ test('resolveChannel - returns frozen options resolved once per config', () => {
   assert.equal('name' in a.options, false);
 });
 
-test('resolveChannel - works on a defaultConfig', () => {
+test('resolveChannel - works on a defaultConfig and sees namespaces added to it', () => {
   const d = defaultConfig();
   assert.equal(resolveChannel(d, 'anything')?.namespace, null);
+  assert.equal(resolveChannel(d, 'ns:anything'), null);
+  const ns = parseConfigText('{"channel": {"namespaces": [{"name": "ns", "presence": true}]}}', 'config.json').config.channel.namespaces[0];
+  assert.ok(ns);
+  d.channel.namespaces.push(ns);
+  assert.equal(resolveChannel(d, 'ns:anything')?.options.presence, true);
+  d.channel = { ...d.channel, namespaces: [], private_prefix: '#' };
   assert.equal(resolveChannel(d, 'ns:anything'), null);
 });
 

@@ -286,3 +286,42 @@ test('env - loadConfig reads process.env by default', () => {
     else process.env.GYRE_CLIENT_CHANNEL_LIMIT = before;
   }
 });
+
+test('env - leaves of TLS, proxy and channel-option objects have their own variables', () => {
+  const c = load({
+    CENTRIFUGO_HTTP_SERVER_TLS_ENABLED: 'true',
+    CENTRIFUGO_HTTP_SERVER_TLS_CERT_PEM: '/etc/tls/cert.pem',
+    CENTRIFUGO_HTTP_SERVER_TLS_KEY_PEM: '/etc/tls/key.pem',
+    CENTRIFUGO_ENGINE_REDIS_TLS_INSECURE_SKIP_VERIFY: '1',
+    CENTRIFUGO_CLIENT_PROXY_CONNECT_ENABLED: 'true',
+    CENTRIFUGO_CLIENT_PROXY_CONNECT_ENDPOINT: 'grpc://backend:10001',
+    CENTRIFUGO_CLIENT_PROXY_CONNECT_TIMEOUT: '2s',
+    CENTRIFUGO_CLIENT_PROXY_CONNECT_HTTP_HEADERS: 'Cookie Authorization',
+    CENTRIFUGO_CHANNEL_WITHOUT_NAMESPACE_PRESENCE: 'true',
+    CENTRIFUGO_CHANNEL_WITHOUT_NAMESPACE_ALLOWED_DELTA_TYPES: 'fossil',
+    CENTRIFUGO_RPC_WITHOUT_NAMESPACE_PROXY_NAME: 'backend-1',
+  }).config;
+  assert.deepEqual(c.http_server.tls, {
+    enabled: true,
+    cert_pem: '/etc/tls/cert.pem',
+    key_pem: '/etc/tls/key.pem',
+    server_ca_pem: '',
+    client_ca_pem: '',
+    insecure_skip_verify: false,
+    server_name: '',
+  });
+  assert.equal(c.engine.redis.tls.insecure_skip_verify, true);
+  assert.equal(c.client.proxy.connect.enabled, true);
+  assert.equal(c.client.proxy.connect.endpoint, 'grpc://backend:10001');
+  assert.equal(c.client.proxy.connect.timeout, 2000);
+  assert.deepEqual(c.client.proxy.connect.http_headers, ['Cookie', 'Authorization']);
+  assert.equal(c.channel.without_namespace.presence, true);
+  assert.deepEqual(c.channel.without_namespace.allowed_delta_types, ['fossil']);
+  assert.equal(c.rpc.without_namespace.proxy_name, 'backend-1');
+});
+
+test('env - an object itself is not settable as a whole', () => {
+  const r = load({ CENTRIFUGO_HTTP_SERVER_TLS: '{"enabled": true}' });
+  assert.equal(r.config.http_server.tls.enabled, false);
+  assert.deepEqual(r.warnings, ['unknown environment variable CENTRIFUGO_HTTP_SERVER_TLS']);
+});
