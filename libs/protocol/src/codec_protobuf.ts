@@ -86,9 +86,10 @@ function skip(r: BinaryReader, no: number, wt: number): void {
   r.skip(wt as WireType, no);
 }
 
+// A plain Uint8Array copy: frames often arrive as Node Buffers, whose slice() is a view.
 const copyBytes = (r: BinaryReader): Uint8Array => {
   const b = r.bytes();
-  return b.length === 0 ? f.EMPTY_BYTES : b.slice();
+  return b.length === 0 ? f.EMPTY_BYTES : new Uint8Array(b);
 };
 const big = (v: bigint | string): bigint => (typeof v === 'bigint' ? v : BigInt(v));
 

@@ -324,7 +324,8 @@ export class JsonReader {
     this.ws();
     const start = this.pos;
     this.skipValue();
-    return this.buf.slice(start, this.pos);
+    // new Uint8Array(view) copies; Buffer#slice (ws delivers Buffers) would only alias.
+    return new Uint8Array(this.buf.subarray(start, this.pos));
   }
 
   /** Validates and skips one JSON value of any type. Iterative: input nesting cannot overflow the stack. */
