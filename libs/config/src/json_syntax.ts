@@ -225,7 +225,7 @@ class Scanner {
     }
     this.pos += m[0].length;
     const next = this.s[this.pos];
-    if (next !== undefined && /[0-9.eE+\-]/.test(next)) this.unexpected();
+    if (next !== undefined && /[0-9.eE+-]/.test(next)) this.unexpected();
   }
 
   private literal(word: string): void {

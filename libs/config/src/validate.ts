@@ -205,7 +205,8 @@ export function validateProxyObject(path: string, p: ProxyConfig, usedBy?: strin
 }
 
 function isAscii(s: string): boolean {
-  return /^[\x00-\x7F]*$/.test(s);
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 function hasHistory(o: ChannelOptions): boolean {
