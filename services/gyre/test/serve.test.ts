@@ -159,3 +159,31 @@ test('serve - readiness fails when no presence-history instance answers on the b
   p.child.kill('SIGTERM');
   assert.equal(await p.exited, 0);
 });
+
+test('serve - `npm start` (the README command) answers /health and lists centrifugo_node_num_clients', async () => {
+  const port = await freePort();
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+  const child = spawn('npm', ['start', '--silent', '--', '-p', String(port)], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  children.add(child);
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  try {
+    const health = await waitFor(`http://127.0.0.1:${port}/health`, 10000);
+    assert.equal(health.status, 200);
+    assert.match(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), /^centrifugo_node_num_clients 0$/m);
+  } finally {
+    process.kill(-child.pid!, 'SIGTERM'); // npm and the node it started
+    await exited;
+    children.delete(child);
+  }
+});
+
+test('serve - starts with the output of genconfig', async () => {
+  const path = join(dir, 'generated.json');
+  const gen = gyre(['genconfig', '-c', path]);
+  assert.equal(await gen.exited, 0, gen.stderr);
+  const port = await freePort();
+  const p = gyre(['serve', '-c', path, '-p', String(port), '--health.enabled']);
+  assert.equal((await waitFor(`http://127.0.0.1:${port}/ready`, 5000)).status, 200);
+  p.child.kill('SIGTERM');
+  assert.equal(await p.exited, 0, p.stderr);
+});
