@@ -19,3 +19,34 @@ export {
 export { MemoryHistoryStore, type MemoryHistoryStoreOptions } from './history_memory.js';
 export { DEFAULT_PRESENCE_TTL_MS, type PresenceStats, type PresenceStore } from './presence.js';
 export { MemoryPresenceStore, type MemoryPresenceStoreOptions } from './presence_memory.js';
+export { isPingable, type PingableStore } from './ping.js';
+export {
+  STATE_OPS,
+  STATE_QUEUE,
+  channelPublicationMessage,
+  clientInfoFromProto,
+  clientInfoToProto,
+  positionFromProto,
+  positionToProto,
+  publicationFromProto,
+  publicationToProto,
+  stateSubject,
+  stateWildcardSubject,
+  type ChannelPublicationInput,
+  type StateOp,
+  type StateOpCase,
+} from './state_protocol.js';
+export {
+  BusHistoryStore,
+  BusPresenceStore,
+  DEFAULT_STATE_TIMEOUT_MS,
+  StateServiceError,
+  StoreUnavailableError,
+  pingStateService,
+  storeErrorToProtocolError,
+  type PresenceEntryInput,
+  type PublicationInput,
+  type PublishOptions,
+  type PublishResult,
+  type StateClientOptions,
+} from './state_client.js';

@@ -1,1 +1,1 @@
-export { startPresenceHistory, stateSubject, type PresenceHistoryDeps } from './service.js';
+export { STATE_QUEUE, startPresenceHistory, stateSubject, type PresenceHistoryDeps } from './service.js';
