@@ -131,7 +131,9 @@ export async function startGrpcBackend(handler: GrpcHandler = () => ({ result: {
     if (method.requestStream || method.responseStream) continue;
     impl[name] = (call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       backend.calls.push({ method: name, request: call.request, metadata: call.metadata.getMap() });
-      Promise.resolve(backend.handler(name, call.request, call.metadata)).then(
+      Promise.resolve()
+        .then(() => backend.handler(name, call.request, call.metadata))
+        .then(
         (out) => {
           if (out instanceof GrpcStatusAnswer) cb({ code: out.code, details: out.details } as grpc.ServiceError);
           else cb(null, out);
