@@ -101,7 +101,7 @@ test('service - many concurrent calls each get their own answer', async () => {
 });
 
 test('service - stop lets in-flight calls finish before the deadline, then no longer answers', async () => {
-  const backend = await startHttpBackend((req, res) => setTimeout(() => json200({ result: { user: 'late' } })(req, res), 300));
+  const backend = await startHttpBackend((req, res) => void setTimeout(() => json200({ result: { user: 'late' } })(req, res), 300));
   const bus = await createBus({ type: 'memory' });
   const h = await startDispatcher(makeConfig({ client: { proxy: { connect: { enabled: true, endpoint: `${backend.url}/c` } } } }), {}, bus);
   try {
