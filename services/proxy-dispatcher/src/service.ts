@@ -85,13 +85,19 @@ export async function startProxyDispatcher(deps: ProxyDispatcherDeps): Promise<S
   let stopping = false;
 
   const replyWith = (msg: BusMessage, outcome: busPb.ProxyReply['outcome']): void => {
+    let sent = false;
     try {
-      msg.respond(toBinary(busPb.ProxyReplySchema, create(busPb.ProxyReplySchema, { outcome })));
+      sent = msg.respond(toBinary(busPb.ProxyReplySchema, create(busPb.ProxyReplySchema, { outcome })));
     } catch (err) {
       logger.warn({ err: errorMessage(err), subject: msg.subject }, 'proxy reply could not be sent');
     }
+    if (!sent && outcome.case === 'response') {
+      // Most likely larger than the bus allows (NATS max_payload): tell the edge instead of
+      // letting it wait for its timeout.
+      replyFailure(msg, { message: `proxy reply of ${outcome.value.length} bytes could not be sent over the bus` });
+    }
   };
-  const replyFailure = (msg: BusMessage, f: TransportFailure): void =>
+  function replyFailure(msg: BusMessage, f: TransportFailure): void {
     replyWith(msg, {
       case: 'transportError',
       value: create(busPb.ProxyTransportErrorSchema, {
@@ -101,6 +107,7 @@ export async function startProxyDispatcher(deps: ProxyDispatcherDeps): Promise<S
         timeout: f.timeout ?? false,
       }),
     });
+  }
 
   async function handle(msg: BusMessage): Promise<void> {
     const event = msg.subject.slice(subjectBase.length);

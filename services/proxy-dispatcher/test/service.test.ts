@@ -194,3 +194,28 @@ test('service - over a real nats-server, dispatchers in one queue group answer e
     await counting.close();
   }
 });
+
+test('service - a backend answer larger than the NATS max_payload becomes a transport error instead of a lost reply', async () => {
+  const nats = await startNatsServer({ maxPayload: 64 * 1024 });
+  const big = await startHttpBackend(json200({ result: { data: 'x'.repeat(100 * 1024) } }));
+  const buses: Bus[] = [];
+  try {
+    const config = makeConfig({ gyre: { bus: { type: 'nats', nats: { url: nats.url } } }, rpc: { proxy: { endpoint: `${big.url}/rpc` } } });
+    const db = await connectNatsBus({ servers: nats.url, name: 'dispatcher' });
+    buses.push(db);
+    const h = await startDispatcher(config, {}, db);
+    await db.flush();
+    const edge = await connectNatsBus({ servers: nats.url, name: 'edge' });
+    buses.push(edge);
+    const started = Date.now();
+    const out = await callProxy(edge, 'gyre', 'rpc', { request: new Uint8Array(0), timeoutMs: 3000 });
+    assert.ok('transportError' in out);
+    assert.match(out.transportError.message, /could not be sent over the bus/);
+    assert.ok(Date.now() - started < 2000, 'no wait for the timeout');
+    await h.handle.stop(Date.now() + 1000);
+  } finally {
+    for (const b of buses) await b.close();
+    await nats.stop();
+    await big.close();
+  }
+});
