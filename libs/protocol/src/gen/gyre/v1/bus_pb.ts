@@ -1187,8 +1187,9 @@ export type ProxyRequest = Message<"gyre.v1.ProxyRequest"> & {
   request: Uint8Array;
 
   /**
-   * Headers / metadata to forward (http_headers, grpc_metadata and emulated headers already
-   * filtered by the edge according to the proxy config). Keys are lower-case.
+   * Headers / metadata to forward. The edge selects them (selectProxyHeaders: only it knows
+   * whether a header came from the HTTP request, GRPC metadata or headers emulation); the
+   * dispatcher filters again against the proxy's allow-lists. Keys are lower-case.
    *
    * @generated from field: map<string, string> headers = 4;
    */
@@ -1256,8 +1257,10 @@ export type ProxyTransportError = Message<"gyre.v1.ProxyTransportError"> & {
   message: string;
 
   /**
-   * HTTP status when the backend answered with a non-200 status (0 otherwise); the edge applies
-   * status_to_code_transforms from the config.
+   * HTTP status when the backend answered with a non-200 status that no
+   * http.status_to_code_transforms rule matched (0 otherwise). Matching statuses never get here:
+   * the dispatcher turns them into a normal response carrying the configured error or
+   * disconnect, as Centrifugo does.
    *
    * @generated from field: uint32 http_status = 2;
    */
