@@ -2,7 +2,8 @@
  * The `gyre` command line. Every command exits 0 on success and 1 on any error, with a one-line
  * reason on stderr (`gyre: <reason>`), never a stack trace for user mistakes.
  */
-import { existsSync, writeFileSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { extname } from 'node:path';
 import { loadConfig, genconfig, ConfigError, type GyreConfig } from '@gyre/config';
 import { createTokenVerifier, generateConnectToken, generateSubscriptionToken } from '@gyre/auth';
@@ -62,7 +63,23 @@ function noPositionals(positionals: string[], command: string): void {
   if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}" for "${command}"`);
 }
 
+/**
+ * Like Centrifugo (godotenv), a `.env` file in the working directory is read into the environment
+ * first; variables already set in the real environment win.
+ */
+export function loadDotEnv(env: NodeJS.ProcessEnv, file = '.env'): void {
+  if (!existsSync(file)) return;
+  let parsed: Record<string, string>;
+  try {
+    parsed = parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  for (const [k, v] of Object.entries(parsed)) if (env[k] === undefined) env[k] = v;
+}
+
 function load(path: string, opts: { strict?: boolean; requireFile?: boolean; overrides?: Record<string, string> } = {}) {
+  loadDotEnv(process.env);
   return loadConfig({ path, env: process.env, overrides: opts.overrides ?? {}, strict: opts.strict ?? false, requireFile: opts.requireFile ?? false });
 }
 

@@ -160,3 +160,14 @@ test('cli - version prints Gyre and the Centrifugo level it follows', async () =
   assert.equal(r.code, 0);
   assert.match(r.out, /^Gyre v\d+\.\d+\.\d+ \(Centrifugo v6\.\d+ compatible/);
 });
+
+test('cli - a .env file feeds the environment without overriding real variables', async () => {
+  const { loadDotEnv } = await import('../src/main.js');
+  const file = join(dir, 'dot.env');
+  writeFileSync(file, 'CENTRIFUGO_CLIENT_INSECURE=true\nGYRE_LOG_LEVEL="debug"\n# comment\n');
+  const env: NodeJS.ProcessEnv = { GYRE_LOG_LEVEL: 'error' };
+  loadDotEnv(env, file);
+  assert.equal(env.CENTRIFUGO_CLIENT_INSECURE, 'true');
+  assert.equal(env.GYRE_LOG_LEVEL, 'error');
+  loadDotEnv(env, join(dir, 'absent.env'));
+});
