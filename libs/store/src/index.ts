@@ -1,6 +1,6 @@
 export { ManualClock, systemClock, type Clock } from './clock.js';
 export { EPOCH_LENGTH, generateEpoch } from './epoch.js';
-export { StoreClosedError, StoreError } from './errors.js';
+export { StoreClosedError, StoreError, StoreUnavailableError } from './errors.js';
 export type { ClientInfoRecord, StreamPosition } from './records.js';
 export {
   DEFAULT_HISTORY_META_TTL_MS,
@@ -41,7 +41,6 @@ export {
   BusPresenceStore,
   DEFAULT_STATE_TIMEOUT_MS,
   StateServiceError,
-  StoreUnavailableError,
   pingStateService,
   storeErrorToProtocolError,
   type PresenceEntryInput,
@@ -50,3 +49,6 @@ export {
   type PublishResult,
   type StateClientOptions,
 } from './state_client.js';
+export { LuaScript, RedisConnection, type RedisConnectionOptions } from './redis_connection.js';
+export { RedisHistoryStore, type RedisHistoryStoreOptions } from './history_redis.js';
+export { RedisPresenceStore, type RedisPresenceStoreOptions } from './presence_redis.js';

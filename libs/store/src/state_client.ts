@@ -5,7 +5,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BusClosedError, BusError, channelSubject, type Bus } from '@gyre/bus';
 import { bus as busPb, errors as protocolErrors, ErrorCode, type ProtocolError } from '@gyre/protocol';
-import { StoreClosedError, StoreError } from './errors.js';
+import { StoreClosedError, StoreError, StoreUnavailableError } from './errors.js';
 import {
   InvalidHistoryFilterError,
   UnrecoverablePositionError,
@@ -32,18 +32,6 @@ import {
   stateSubject,
   type StateOpCase,
 } from './state_protocol.js';
-
-/**
- * The state service could not answer: the request timed out, nobody serves `<prefix>.state.*`, the
- * bus is closed, or the service itself reported that its store is down (error 100). Temporary by
- * nature: callers reply error 100 (internal, temporary) and clients retry.
- */
-export class StoreUnavailableError extends StoreError {
-  readonly code = ErrorCode.Internal;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
 
 /** The state service answered with a client-protocol error that has no typed store error. */
 export class StateServiceError extends StoreError {
