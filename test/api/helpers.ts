@@ -3,7 +3,7 @@
  * that keep the body as text (so 64-bit numbers can be checked digit by digit), and bus-level
  * stand-ins for an edge where a test needs one without the real edge service.
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import type { Bus } from '@gyre/bus';
 import { startGyreInProcess, type InProcessGyre } from '@gyre/gyre';
 import { bus as busPb } from '@gyre/protocol';
@@ -78,7 +78,7 @@ export function recordControls(bus: Bus, prefix = 'gyre'): busPb.Control[] {
  * A stand-in edge on the bus: announces itself with NodeInfo heartbeats and answers channel
  * surveys with fixed local channels. Returns a stop function.
  */
-export function fakeEdge(bus: Bus, uid: string, channels: Record<string, number>, stats: Partial<busPb.NodeInfo> = {}, prefix = 'gyre'): () => void {
+export function fakeEdge(bus: Bus, uid: string, channels: Record<string, number>, stats: MessageInitShape<typeof busPb.NodeInfoSchema> = {}, prefix = 'gyre'): () => void {
   const beat = (): void => {
     const info = create(busPb.NodeInfoSchema, { uid, name: `edge-${uid}`, version: '0.0.0 OSS', services: ['edge'], sentAtMs: BigInt(Date.now()), ...stats });
     bus.publish(`${prefix}.node`, toBinary(busPb.NodeInfoSchema, info));

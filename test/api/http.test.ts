@@ -39,7 +39,8 @@ test('http api - X-API-Key, Authorization: apikey and ?api_key= are each accepte
 
 test('http api - a wrong or missing key is 401 with an empty body', async () => {
   const body = JSON.stringify({ channel: fresh(), data: 1 });
-  for (const headers of [{}, { 'X-API-Key': 'wrong' }, { Authorization: 'apikey wrong' }, { Authorization: `Bearer ${API_KEY}` }, { 'X-API-Key': 'wrong', Authorization: `apikey ${API_KEY}` }]) {
+  const forms: Record<string, string>[] = [{}, { 'X-API-Key': 'wrong' }, { Authorization: 'apikey wrong' }, { Authorization: `Bearer ${API_KEY}` }, { 'X-API-Key': 'wrong', Authorization: `apikey ${API_KEY}` }];
+  for (const headers of forms) {
     const r = await post(`${url}/publish`, body, headers);
     assert.equal(r.status, 401, JSON.stringify(headers));
     assert.equal(r.text, '');

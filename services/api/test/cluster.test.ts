@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { createMemoryBus, type Bus } from '@gyre/bus';
 import { silentLogger } from '@gyre/observability';
 import { bus as busPb } from '@gyre/protocol';
@@ -16,7 +16,7 @@ import { GlobSyntaxError } from '../src/glob.js';
 const prefix = 'gyre';
 const tick = (ms = 20): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function heartbeat(bus: Bus, info: Partial<busPb.NodeInfo>): void {
+function heartbeat(bus: Bus, info: MessageInitShape<typeof busPb.NodeInfoSchema>): void {
   bus.publish(nodeSubject(prefix), toBinary(busPb.NodeInfoSchema, create(busPb.NodeInfoSchema, info)));
 }
 
