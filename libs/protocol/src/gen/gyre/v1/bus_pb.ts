@@ -698,7 +698,9 @@ export const StateRequestSchema: GenMessage<StateRequest> = /*@__PURE__*/
   messageDesc(file_gyre_v1_bus, 15);
 
 /**
- * Exactly one of error / result. The result case always matches the request case.
+ * An error, or a result whose case matches the request case. One exception: error 112
+ * (unrecoverable position) on history_read also carries history_read.top, the current stream
+ * position a recovering client needs.
  *
  * @generated from message gyre.v1.StateReply
  */
@@ -788,14 +790,15 @@ export type HistoryAddRequest = Message<"gyre.v1.HistoryAddRequest"> & {
   publication?: Publication | undefined;
 
   /**
-   * Max stream length (namespace history_size); must be > 0.
+   * Max stream length (namespace history_size). 0 together with ttl_ms 0 means no history: the
+   * request then only applies the idempotency key and emits the publication with offset 0.
    *
    * @generated from field: uint32 size = 3;
    */
   size: number;
 
   /**
-   * Stream TTL in ms (namespace history_ttl); must be > 0.
+   * Stream TTL in ms (namespace history_ttl); > 0 whenever size > 0.
    *
    * @generated from field: int64 ttl_ms = 4;
    */
@@ -915,7 +918,7 @@ export type HistoryReadRequest = Message<"gyre.v1.HistoryReadRequest"> & {
   reverse: boolean;
 
   /**
-   * Refresh the meta TTL on read (ms, 0 = do not touch).
+   * Meta TTL to refresh on read, ms; 0 = the store's default (channel.history_meta_ttl).
    *
    * @generated from field: int64 meta_ttl_ms = 5;
    */
