@@ -1,1 +1,1 @@
-export { startEdge, type EdgeDeps } from './service.js';
+export { startEdge, type EdgeDeps, type EdgeHandle } from './service.js';

@@ -1,11 +1,33 @@
 /**
- * edge: holds client connections. The client protocol (issue: client protocol v2) is built here;
- * this file is the service's entry point, called by the composing `gyre` process.
+ * edge: holds client connections and speaks the Centrifugo client protocol v2 over WebSocket
+ * (issue 3). Entry point called by the composing `gyre` process; everything else is reached over
+ * the bus: presence-history for history / presence / publishing (BusHistoryStore,
+ * BusPresenceStore), channel subjects for fan-out (hub.ts), `<prefix>.ctl` for server-side control
+ * (control.ts), `<prefix>.node` for the heartbeat (node_info.ts).
+ *
+ * Stop: stop admitting (503), announce draining (heartbeat + NodeShutdown), close every
+ * connection with 3001 (shutdown) in batches spread over the first part of the drain window, then
+ * release the bus subscriptions and timers.
  */
+import { create, toBinary } from '@bufbuild/protobuf';
 import type { TemplatedApp } from 'uWebSockets.js';
+import { createTokenVerifier } from '@gyre/auth';
 import type { Bus } from '@gyre/bus';
 import type { GyreConfig } from '@gyre/config';
-import type { Logger, Metrics, ServiceHandle } from '@gyre/observability';
+import type { Health, Logger, Metrics, ServiceHandle } from '@gyre/observability';
+import { Disconnect, bus as busPb } from '@gyre/protocol';
+import { BusHistoryStore, BusPresenceStore } from '@gyre/store';
+import { BackpressureSweep } from './backpressure.js';
+import { settingsFrom, type EdgeContext } from './context.js';
+import { ControlHandler, controlSubject } from './control.js';
+import { jsonEncoding, protobufEncoding } from './frames.js';
+import { Hub } from './hub.js';
+import { EdgeMetrics } from './metrics.js';
+import { NodeInfoPublisher } from './node_info.js';
+import { PresenceTracker } from './presence.js';
+import { Registry } from './registry.js';
+import { TimerWheel } from './timer_wheel.js';
+import { ConnectionGate, mountWebsocket } from './transport_ws.js';
 
 export interface EdgeDeps {
   config: GyreConfig;
@@ -15,12 +37,119 @@ export interface EdgeDeps {
   app: TemplatedApp;
   nodeId: string;
   nodeName: string;
+  health?: Health;
+  /** Server version reported in ConnectResult.version and NodeInfo. */
+  version?: string;
+  /** Timer wheel resolution in ms (default 50). */
+  tickMs?: number;
+  /** Heartbeat interval in ms (default 3000). */
+  heartbeatMs?: number;
 }
 
-export async function startEdge(deps: EdgeDeps): Promise<ServiceHandle> {
-  deps.metrics.nodeNumClients.set(0);
+/** The running edge; `context` is exposed for tests and diagnostics. */
+export interface EdgeHandle extends ServiceHandle {
+  readonly context: EdgeContext;
+}
+
+/** Connections closed per macrotask while draining. */
+const SHUTDOWN_BATCH = 500;
+
+export async function startEdge(deps: EdgeDeps): Promise<EdgeHandle> {
+  const { config, bus, logger, app } = deps;
+  const prefix = config.gyre.bus.subject_prefix;
+  const settings = settingsFrom(config);
+  const skip = config.client.insecure_skip_token_signature_verify;
+  const connVerifier = createTokenVerifier(config.client.token, { insecureSkipSignatureVerify: skip });
+  const subVerifier = config.client.subscription_token.enabled
+    ? createTokenVerifier(config.client.subscription_token, { insecureSkipSignatureVerify: skip })
+    : connVerifier;
+  const history = new BusHistoryStore({ bus, prefix });
+  const presence = new BusPresenceStore({ bus, prefix });
+  const metrics = new EdgeMetrics(deps.metrics);
+  const wheel = new TimerWheel(deps.tickMs ?? 50, 4096, Date.now, (err) => logger.error({ err }, 'timer wheel callback failed'));
+  const registry = new Registry();
+  const presenceTracker = new PresenceTracker(presence, bus, prefix, logger, settings.presenceUpdateIntervalMs);
+  const hub = new Hub({
+    app,
+    bus,
+    prefix,
+    logger,
+    history,
+    encodings: [jsonEncoding, protobufEncoding],
+    metaTtlMs: () => 0,
+  });
+  const ctx: EdgeContext = {
+    config,
+    settings,
+    app,
+    bus,
+    prefix,
+    logger,
+    metrics,
+    nodeId: deps.nodeId,
+    nodeName: deps.nodeName,
+    version: deps.version ?? '0.0.0',
+    connVerifier,
+    subVerifier,
+    history,
+    presence,
+    hub,
+    registry,
+    wheel,
+    presenceTracker,
+  };
+
+  const gate = new ConnectionGate(() => registry.all.size, config.client.connection_limit, config.client.connection_rate_limit);
+  mountWebsocket(app, ctx, gate);
+  const control = new ControlHandler(ctx);
+  control.start();
+  const nodeInfo = new NodeInfoPublisher(ctx, config.gyre.services, deps.heartbeatMs);
+  nodeInfo.start();
+  const sweep = new BackpressureSweep(registry, settings.queueMaxSize);
+  metrics.nodeCounts(0, 0, 0, 0);
+
+  let stopping: Promise<void> | null = null;
+  const stop = async (deadline: number): Promise<void> => {
+    gate.draining = true;
+    nodeInfo.draining = true;
+    nodeInfo.beat();
+    try {
+      const ctl = create(busPb.ControlSchema, {
+        originNode: deps.nodeId,
+        sentAtMs: BigInt(Date.now()),
+        command: { case: 'shutdown', value: create(busPb.NodeShutdownSchema, { nodeUid: deps.nodeId }) },
+      });
+      bus.publish(controlSubject(prefix), toBinary(busPb.ControlSchema, ctl));
+    } catch (err) {
+      logger.debug({ err }, 'node shutdown not announced');
+    }
+    // 3001 to everyone, a batch per macrotask so the event loop keeps breathing.
+    while (registry.all.size > 0 && Date.now() < deadline) {
+      let n = 0;
+      for (const c of [...registry.all]) {
+        c.disconnect(Disconnect.Shutdown);
+        if (++n >= SHUTDOWN_BATCH) break;
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    control.stop();
+    nodeInfo.stop();
+    sweep.stop();
+    wheel.stop();
+    presenceTracker.stop();
+    hub.closeAll();
+    connVerifier.close();
+    if (subVerifier !== connVerifier) subVerifier.close();
+    await history.close();
+    await presence.close();
+  };
+
   return {
     name: 'edge',
-    async stop() {},
+    context: ctx,
+    stop(deadline: number) {
+      stopping ??= stop(deadline);
+      return stopping;
+    },
   };
 }

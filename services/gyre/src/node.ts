@@ -88,7 +88,7 @@ export async function startNode(config: GyreConfig, { logger }: StartNodeOptions
           started.push(await startApi({ ...common, logger: log, app: config.http_api.external ? external : internal }));
           break;
         case 'edge':
-          started.push(await startEdge({ ...common, logger: log, app: external }));
+          started.push(await startEdge({ ...common, logger: log, app: external, version: VERSION }));
           break;
       }
     }

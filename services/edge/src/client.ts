@@ -1,0 +1,531 @@
+/**
+ * One client connection: the state machine of client-protocol.md §5.1 and the command loop of §2.5.
+ *
+ * States: `connecting` (only `connect` is accepted; stale close 3502 after stale_close_delay) →
+ * `connected` → `closed`. A connect that fails with an error reply leaves the connection unusable:
+ * the rest of that frame is dropped and any later command closes it with 3501.
+ *
+ * Commands of one connection run one after another, in arrival order, like Centrifugo's default
+ * (`client.concurrency` 0): a command that waits (token verification, the state service) holds
+ * the ones behind it, so a pipelined subscribe sees the connect done and a publish sees the
+ * subscribe before it. Pongs are not commands: they are handled on arrival, so a slow command never
+ * turns into a missed pong. Replies produced while one frame is handled leave as one frame.
+ *
+ * Timers: none per connection. The connection keeps one entry in the edge's timer wheel, due at
+ * its next deadline (ping to send, pong to wait for, stale, connection or subscription expiry).
+ *
+ * Writes: everything for this socket (replies, pushes, publications delivered individually) goes
+ * through `write`, in order; topic messages published by the hub interleave in the order uWS
+ * received them, which it preserves per socket. Past `client.queue_max_size` bytes of backpressure
+ * the connection closes with 3008 (slow).
+ */
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'uWebSockets.js';
+import { create } from '@bufbuild/protobuf';
+import {
+  Disconnect,
+  ProtocolDecodeError,
+  Unsubscribe,
+  ProtocolEncodeError,
+  WsCloseCode,
+  errors,
+  messages,
+  protocol,
+  type Command,
+  type DisconnectReason,
+  type ProtocolError,
+  type Push,
+  type Reply,
+  type UnsubscribeReason,
+} from '@gyre/protocol';
+import type { EdgeContext } from './context.js';
+import type { Encoding, Frame } from './frames.js';
+import type { HubClient } from './hub.js';
+import type { WheelEntry } from './timer_wheel.js';
+import type { ClientSub } from './subscription.js';
+import { handleConnect } from './handler_connect.js';
+import { handleSubscribe, handleUnsubscribe } from './handler_subscribe.js';
+import { handleHistory, handlePresence, handlePresenceStats, handlePublish } from './handler_channel.js';
+import { handleRefresh, handleSubRefresh } from './handler_refresh.js';
+import { handleRpc } from './handler_rpc.js';
+
+/** Per-socket data uWS keeps for us (set at upgrade, filled at open). */
+export interface WsData {
+  encoding: Encoding;
+  client: Client | null;
+  /** Request headers copied at upgrade (for proxies and logs). */
+  headers: Record<string, string>;
+  remoteAddress: string;
+}
+
+export type ClientState = 'connecting' | 'connected' | 'closed';
+
+/** Commands queued behind a busy one before the connection is judged abusive (3013). */
+export const MAX_QUEUED_COMMANDS = 1024;
+
+const MESSAGE_TOO_BIG: DisconnectReason = Object.freeze({ code: WsCloseCode.MessageTooBig, reason: '' });
+
+export class Client implements WheelEntry, HubClient {
+  readonly id = randomUUID();
+  state: ClientState = 'connecting';
+  /** Connect failed with an error reply. */
+  unusable = false;
+  user = '';
+  /** Connection info (ClientInfo.conn_info). */
+  connInfo: Uint8Array | undefined;
+  /** Connection expiry, Unix seconds; 0 = never. */
+  expireAt = 0;
+  /** The client refreshes itself (token auth); false when the server does (proxy). */
+  clientSideRefresh = true;
+  name = '';
+  version = '';
+  /** Client-side and server-side subscriptions by channel (including ones being set up). */
+  readonly subs = new Map<string, ClientSub>();
+
+  wheelSlot = -1;
+  wheelDue = 0;
+  private staleAt = 0;
+  private nextPingAt = 0;
+  private pongDeadline = 0;
+  private pingOutstanding = false;
+  /** Earliest time a subscription may need its expiry checked (0 = none). */
+  private subExpiryDue = 0;
+
+  private queue: Command[] = [];
+  private head = 0;
+  private busy = false;
+  private out: Frame[] = [];
+  private batching = 0;
+  /** Why the server closed the connection (undefined: the client went away). */
+  closeReason: DisconnectReason | undefined;
+
+  constructor(
+    readonly ctx: EdgeContext,
+    private readonly ws: WebSocket<WsData>,
+    readonly encoding: Encoding,
+    readonly headers: Record<string, string>,
+  ) {}
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  /** The socket is open: start the stale timer. */
+  opened(now: number): void {
+    this.ctx.registry.opened(this);
+    this.staleAt = now + this.ctx.settings.staleCloseDelayMs;
+    this.reschedule(now);
+  }
+
+  /** Connect succeeded: start pinging. */
+  connected(now: number): void {
+    this.state = 'connected';
+    this.ctx.registry.connected(this);
+    const ping = this.ctx.settings.pingIntervalMs;
+    // The first ping at a random time between ping/2 and ping (§2.6), so that connections made
+    // together do not ping together.
+    if (ping > 0) this.nextPingAt = now + Math.floor(ping / 2 + Math.random() * (ping / 2));
+    this.reschedule(now);
+  }
+
+  /** uWS close handler: the socket is gone (closed by either side). */
+  onClose(code: number): void {
+    if (this.state === 'closed') return;
+    const wasConnected = this.state === 'connected';
+    this.state = 'closed';
+    this.ctx.wheel.cancel(this);
+    this.ctx.registry.closed(this);
+    this.queue = [];
+    this.head = 0;
+    this.out = [];
+    for (const sub of this.subs.values()) sub.teardown(false);
+    this.subs.clear();
+    if (this.closeReason === undefined && code === 1006 && wasConnected) {
+      // uWS itself closed the socket (backpressure hard limit or a broken connection).
+      this.ctx.logger.debug({ client: this.id }, 'connection closed abnormally');
+    }
+  }
+
+  /** Closes the connection with a disconnect code (a WebSocket close frame, §4.2). */
+  disconnect(d: DisconnectReason): void {
+    if (this.state === 'closed') return;
+    this.closeReason = d;
+    // Replies already produced go out before the close frame, except for a slow connection.
+    if (d.code !== Disconnect.Slow.code) this.flush();
+    if (d.code >= 3000) this.ctx.metrics.serverDisconnect(d.code);
+    try {
+      this.ws.end(d.code, closeReason(d.reason));
+    } catch {
+      // Already closed by uWS.
+    }
+    // uWS calls the close handler from end(); make sure the state is final either way.
+    this.onClose(d.code);
+  }
+
+  // ---- incoming -------------------------------------------------------------------------------
+
+  /** uWS message handler. `data` is only valid during this call: the decoders copy what they keep. */
+  onMessage(data: ArrayBuffer): void {
+    if (this.state === 'closed') return;
+    if (data.byteLength > this.ctx.settings.messageSizeLimit) {
+      this.disconnect(MESSAGE_TOO_BIG);
+      return;
+    }
+    let commands: Command[];
+    try {
+      commands = this.encoding.decode(new Uint8Array(data));
+    } catch (err) {
+      if (!(err instanceof ProtocolDecodeError)) this.ctx.logger.error({ err }, 'unexpected decode failure');
+      this.ctx.logger.debug({ client: this.id, err }, 'malformed frame');
+      this.disconnect(Disconnect.BadRequest);
+      return;
+    }
+    this.batching++;
+    try {
+      for (const cmd of commands) {
+        if (this.closed) return;
+        if (cmd.id === 0 && cmd.send === undefined) {
+          this.pong();
+          continue;
+        }
+        if (this.queue.length - this.head >= MAX_QUEUED_COMMANDS) {
+          this.disconnect(Disconnect.TooManyRequests);
+          return;
+        }
+        this.queue.push(cmd);
+      }
+      this.drain();
+    } finally {
+      this.endBatch();
+    }
+  }
+
+  private pong(): void {
+    if (this.state !== 'connected' || !this.pingOutstanding) {
+      // A pong with no ping outstanding, or a second pong for one ping (§2.6).
+      this.disconnect(Disconnect.BadRequest);
+      return;
+    }
+    this.pingOutstanding = false;
+    if (this.pongDeadline !== 0) {
+      this.pongDeadline = 0;
+      this.reschedule(Date.now());
+    }
+  }
+
+  private drain(): void {
+    while (!this.busy && this.head < this.queue.length && this.state !== 'closed') {
+      const cmd = this.queue[this.head++]!;
+      if (this.head === this.queue.length) {
+        this.queue = [];
+        this.head = 0;
+      }
+      const pending = this.dispatch(cmd);
+      if (pending !== undefined) {
+        this.busy = true;
+        pending.then(
+          () => this.resume(),
+          (err: unknown) => {
+            this.ctx.logger.error({ err, client: this.id }, 'command handler failed');
+            this.disconnect(Disconnect.InternalServerError);
+          },
+        );
+      }
+    }
+  }
+
+  private resume(): void {
+    this.busy = false;
+    if (this.state === 'closed') return;
+    this.batching++;
+    try {
+      this.drain();
+    } finally {
+      this.endBatch();
+    }
+  }
+
+  /** Drops the commands still queued (connect failed: the rest of the frame is ignored). */
+  dropQueued(): void {
+    this.queue = [];
+    this.head = 0;
+  }
+
+  /**
+   * Routes one command (§2.5): before connect only `connect`; after it anything but `connect`, in
+   * Centrifugo's order of request fields. Returns a promise when the command completes later.
+   */
+  private dispatch(cmd: Command): Promise<void> | undefined {
+    if (this.state === 'connecting') {
+      if (this.unusable || cmd.connect === undefined || cmd.id === 0) {
+        this.disconnect(Disconnect.BadRequest);
+        return undefined;
+      }
+      return this.timed('connect', handleConnect(this, cmd.connect, cmd.id));
+    }
+    if (cmd.connect !== undefined) {
+      this.disconnect(Disconnect.BadRequest);
+      return undefined;
+    }
+    const id = cmd.id;
+    if (id === 0 && hasNonSendRequest(cmd)) {
+      // id 0 is only valid for `send`.
+      this.disconnect(Disconnect.BadRequest);
+      return undefined;
+    }
+    if (cmd.ping !== undefined) {
+      if (!hasRequest(cmd)) {
+        this.disconnect(Disconnect.BadRequest);
+        return undefined;
+      }
+      this.replyError(id, 'ping', errors.notAvailable);
+      return undefined;
+    }
+    if (cmd.subscribe !== undefined) return this.timed('subscribe', handleSubscribe(this, cmd.subscribe, id));
+    if (cmd.unsubscribe !== undefined) return this.timedSync('unsubscribe', () => handleUnsubscribe(this, cmd.unsubscribe!, id));
+    if (cmd.publish !== undefined) return this.timed('publish', handlePublish(this, cmd.publish, id));
+    if (cmd.presence !== undefined) return this.timed('presence', handlePresence(this, cmd.presence, id));
+    if (cmd.presenceStats !== undefined) return this.timed('presence_stats', handlePresenceStats(this, cmd.presenceStats, id));
+    if (cmd.history !== undefined) return this.timed('history', handleHistory(this, cmd.history, id));
+    if (cmd.rpc !== undefined) return this.timedSync('rpc', () => handleRpc(this, cmd.rpc!, id));
+    if (cmd.send !== undefined) {
+      // Centrifugo has no handler for client async messages: 3508 (server.md Appendix B).
+      this.disconnect(Disconnect.NotAvailable);
+      return undefined;
+    }
+    if (cmd.refresh !== undefined) return this.timed('refresh', handleRefresh(this, cmd.refresh, id));
+    if (cmd.subRefresh !== undefined) return this.timed('sub_refresh', handleSubRefresh(this, cmd.subRefresh, id));
+    this.disconnect(Disconnect.BadRequest);
+    return undefined;
+  }
+
+  private timed(method: string, work: Promise<void>): Promise<void> {
+    const started = performance.now();
+    return work.then(() => this.ctx.metrics.commandDuration(method, (performance.now() - started) / 1000));
+  }
+
+  private timedSync(method: string, work: () => void): undefined {
+    const started = performance.now();
+    work();
+    this.ctx.metrics.commandDuration(method, (performance.now() - started) / 1000);
+    return undefined;
+  }
+
+  // ---- outgoing -------------------------------------------------------------------------------
+
+  /** Queues an encoded part; it leaves with the current batch, or at once outside one. */
+  write(part: Frame): void {
+    if (this.state === 'closed') return;
+    this.out.push(part);
+    if (this.batching === 0) this.flush();
+  }
+
+  /** Groups the writes of a synchronous section into one frame. */
+  startBatch(): void {
+    this.batching++;
+  }
+
+  endBatch(): void {
+    if (--this.batching === 0) this.flush();
+  }
+
+  flush(): void {
+    if (this.out.length === 0 || this.state === 'closed') return;
+    const frame = this.encoding.join(this.out);
+    this.out = [];
+    const ws = this.ws;
+    const binary = this.encoding.binary;
+    // Writes from bus callbacks and after awaits are outside uWS callbacks: cork them.
+    ws.cork(() => {
+      ws.send(frame, binary);
+    });
+    if (ws.getBufferedAmount() > this.ctx.settings.queueMaxSize) this.disconnect(Disconnect.Slow);
+  }
+
+  /** Encodes and writes one Reply; a reply that cannot be encoded for JSON closes with 3506. */
+  sendReply(reply: Reply, dataAsString = false): void {
+    if (this.state === 'closed') return;
+    let part: Frame;
+    try {
+      part = this.encoding.encodeReply(reply, dataAsString);
+    } catch (err) {
+      if (err instanceof ProtocolEncodeError) {
+        this.encodingFailed(err);
+        return;
+      }
+      throw err;
+    }
+    this.write(part);
+  }
+
+  replyError(id: number, method: string, err: ProtocolError): void {
+    const reply = messages.newReply();
+    reply.id = id;
+    reply.error = create(protocol.ErrorSchema, { code: err.code, message: err.message, temporary: err.temporary === true });
+    this.ctx.metrics.replyError(method, err.code);
+    this.sendReply(reply);
+  }
+
+  sendPush(push: Push): void {
+    const reply = messages.newReply();
+    reply.push = push;
+    this.sendReply(reply);
+  }
+
+  /** Unsubscribe push (§4.3) for a subscription the server ended. */
+  pushUnsubscribe(channel: string, u: UnsubscribeReason): void {
+    const push = messages.newPush();
+    push.channel = channel;
+    push.unsubscribe = create(protocol.UnsubscribeSchema, { code: u.code, reason: u.reason });
+    this.ctx.metrics.serverUnsubscribe(u.code);
+    this.sendPush(push);
+  }
+
+  encodingFailed(err: ProtocolEncodeError): void {
+    this.ctx.logger.debug({ client: this.id, err }, 'cannot encode for this connection');
+    this.disconnect(err.disconnectCode === Disconnect.InappropriateProtocol.code ? Disconnect.InappropriateProtocol : Disconnect.InternalServerError);
+  }
+
+  joinTopic(topic: string): void {
+    if (this.state === 'closed') return;
+    // Anything written before must leave before the topic's messages.
+    this.flush();
+    this.ws.subscribe(topic);
+  }
+
+  leaveTopic(topic: string): void {
+    if (this.state === 'closed') return;
+    this.ws.unsubscribe(topic);
+  }
+
+  /** Bytes waiting in uWS for this socket. */
+  bufferedAmount(): number {
+    if (this.state === 'closed') return 0;
+    return this.ws.getBufferedAmount();
+  }
+
+  // ---- timers ---------------------------------------------------------------------------------
+
+  /** Recomputes the earliest subscription expiry to watch (after subscribe, refresh, removal). */
+  subExpiryChanged(now = Date.now()): void {
+    let due = 0;
+    for (const s of this.subs.values()) {
+      if (s.expireAt <= 0) continue;
+      const at = s.expireAt * 1000 + this.ctx.settings.expiredSubCloseDelayMs;
+      if (due === 0 || at < due) due = at;
+    }
+    this.subExpiryDue = due;
+    this.reschedule(now);
+  }
+
+  /** Connection expiry changed (connect, refresh, server refresh). */
+  expiryChanged(now = Date.now()): void {
+    this.reschedule(now);
+  }
+
+  onWheel(now: number): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'connecting') {
+      if (now >= this.staleAt) {
+        this.disconnect(Disconnect.Stale);
+        return;
+      }
+      this.reschedule(now);
+      return;
+    }
+    if (this.pongDeadline !== 0 && now >= this.pongDeadline) {
+      this.disconnect(Disconnect.NoPong);
+      return;
+    }
+    if (this.expireAt > 0 && now >= this.expireAt * 1000 + this.ctx.settings.expiredCloseDelayMs) {
+      this.disconnect(Disconnect.Expired);
+      return;
+    }
+    if (this.subExpiryDue !== 0 && now >= this.subExpiryDue) {
+      this.expireSubscriptions(now);
+      if (this.closed) return;
+    }
+    const s = this.ctx.settings;
+    if (s.pingIntervalMs > 0 && this.nextPingAt !== 0 && now >= this.nextPingAt) {
+      this.write(this.encoding.pingFrame);
+      this.pingOutstanding = true;
+      this.nextPingAt = now + s.pingIntervalMs;
+      if (s.pongTimeoutMs > 0) this.pongDeadline = now + s.pongTimeoutMs;
+    }
+    this.reschedule(now);
+  }
+
+  private expireSubscriptions(now: number): void {
+    const delay = this.ctx.settings.expiredSubCloseDelayMs;
+    for (const sub of [...this.subs.values()]) {
+      if (sub.expireAt <= 0 || now < sub.expireAt * 1000 + delay) continue;
+      if (sub.serverSide) {
+        this.disconnect(Disconnect.SubExpired);
+        return;
+      }
+      sub.serverUnsubscribe(Unsubscribe.SubscriptionExpired);
+    }
+    this.subExpiryChanged(now);
+  }
+
+  private reschedule(now: number): void {
+    if (this.state === 'closed') return;
+    let due = Number.POSITIVE_INFINITY;
+    if (this.state === 'connecting') {
+      due = this.staleAt;
+    } else {
+      if (this.nextPingAt !== 0) due = Math.min(due, this.nextPingAt);
+      if (this.pongDeadline !== 0) due = Math.min(due, this.pongDeadline);
+      if (this.expireAt > 0) due = Math.min(due, this.expireAt * 1000 + this.ctx.settings.expiredCloseDelayMs);
+      if (this.subExpiryDue !== 0) due = Math.min(due, this.subExpiryDue);
+    }
+    if (due === Number.POSITIVE_INFINITY) {
+      this.ctx.wheel.cancel(this);
+      return;
+    }
+    this.ctx.wheel.schedule(this, Math.max(due, now));
+  }
+}
+
+/** A close frame's reason must fit in 123 bytes of UTF-8; cut on a character boundary. */
+function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let out = '';
+  for (const ch of reason) {
+    if (Buffer.byteLength(out + ch) > 123) break;
+    out += ch;
+  }
+  return out;
+}
+
+function hasRequest(c: Command): boolean {
+  return (
+    c.subscribe !== undefined ||
+    c.unsubscribe !== undefined ||
+    c.publish !== undefined ||
+    c.presence !== undefined ||
+    c.presenceStats !== undefined ||
+    c.history !== undefined ||
+    c.rpc !== undefined ||
+    c.send !== undefined ||
+    c.refresh !== undefined ||
+    c.subRefresh !== undefined
+  );
+}
+
+function hasNonSendRequest(c: Command): boolean {
+  return (
+    c.subscribe !== undefined ||
+    c.unsubscribe !== undefined ||
+    c.publish !== undefined ||
+    c.presence !== undefined ||
+    c.presenceStats !== undefined ||
+    c.history !== undefined ||
+    c.rpc !== undefined ||
+    c.refresh !== undefined ||
+    c.subRefresh !== undefined ||
+    c.ping !== undefined
+  );
+}

@@ -1,0 +1,155 @@
+/**
+ * `connect` (client-protocol.md §5.1–5.4, server.md §2.7 "Connect").
+ *
+ * Credentials: a JWT (verified by @gyre/auth: expired → error 109, invalid → disconnect 3500,
+ * keys unavailable → error 100 temporary; an anonymous token with
+ * disallow_anonymous_connection_tokens → 3507), else anonymous when
+ * allow_anonymous_connect_without_token or client.insecure, else disconnect 3501 ("client
+ * credentials not found"). Then: expire_at in the past → 110; user_connection_limit → 3504;
+ * server-side subscriptions (token `subs`/`channels`, the personal channel, requested
+ * `connect.subs` the client could subscribe to itself): unknown namespace in the token → 102, a
+ * requested one → 3501, more than channel_limit → 3505. They are prepared before the reply,
+ * reported in `ConnectResult.subs`, and start delivering only after the reply went out.
+ *
+ * An error reply leaves the connection unusable (the rest of the frame is dropped).
+ */
+import { TokenExpiredError, TokenInvalidError, TokenVerifierUnavailableError, type ConnectTokenClaims, type TokenSubscribeOptions } from '@gyre/auth';
+import { isPrivateChannel, personalChannel, resolveChannel, userLimitedUsers } from '@gyre/config';
+import { Disconnect, errors, messages, type ProtocolError, type protocol } from '@gyre/protocol';
+type ConnectRequest = protocol.ConnectRequest;
+import type { Client } from './client.js';
+import { subscribeAllowed } from './permissions.js';
+import { serverSideSpec } from './handler_subscribe.js';
+import { abortSubscription, commitSubscription, prepareSubscription, type Prepared, type SubSpec } from './subscription.js';
+
+function connectError(client: Client, id: number, err: ProtocolError): void {
+  client.replyError(id, 'connect', err);
+  client.unusable = true;
+  client.dropQueued();
+}
+
+export async function handleConnect(client: Client, req: ConnectRequest, id: number): Promise<void> {
+  const ctx = client.ctx;
+  const s = ctx.settings;
+  client.name = req.name;
+  client.version = req.version;
+
+  let claims: ConnectTokenClaims | null = null;
+  if (req.token !== '') {
+    try {
+      claims = await ctx.connVerifier.verifyConnectToken(req.token);
+    } catch (err) {
+      if (client.closed) return;
+      if (err instanceof TokenExpiredError) return connectError(client, id, errors.tokenExpired);
+      if (err instanceof TokenVerifierUnavailableError) return connectError(client, id, errors.internal);
+      if (err instanceof TokenInvalidError) {
+        ctx.logger.debug({ client: client.id, reason: err.reason }, 'invalid connection token');
+        client.disconnect(Disconnect.InvalidToken);
+        return;
+      }
+      throw err;
+    }
+    if (client.closed) return;
+    if (claims.user === '' && s.disallowAnonymousConnectionTokens) {
+      client.disconnect(Disconnect.PermissionDenied);
+      return;
+    }
+  } else if (!s.allowAnonymousConnectWithoutToken && !s.insecure) {
+    client.disconnect(Disconnect.BadRequest);
+    return;
+  }
+
+  const user = claims?.user ?? '';
+  const nowMs = Date.now();
+  const nowSec = Math.floor(nowMs / 1000);
+  const expireAt = s.insecure ? 0 : (claims?.expireAt ?? 0);
+  if (expireAt > 0 && expireAt <= nowSec) return connectError(client, id, errors.expired);
+
+  if (s.userConnectionLimit > 0 && user !== '') {
+    const existing = ctx.registry.userConnections(user);
+    if (existing && existing.size >= s.userConnectionLimit) {
+      client.disconnect(Disconnect.ConnectionLimit);
+      return;
+    }
+  }
+
+  client.user = user;
+  client.connInfo = claims?.info;
+  client.expireAt = expireAt;
+
+  // Server-side subscriptions, in token order, then the personal channel, then requested ones.
+  const specs: SubSpec[] = [];
+  const seen = new Set<string>();
+  const tokenSubs: Map<string, TokenSubscribeOptions> = claims?.subs ?? new Map();
+  for (const [channel, opts] of tokenSubs) {
+    if (seen.has(channel)) continue;
+    const resolved = resolveChannel(ctx.config, channel);
+    if (!resolved) return connectError(client, id, errors.unknownChannel);
+    seen.add(channel);
+    specs.push(serverSideSpec(channel, resolved.options, opts.override, opts.info, opts.data, req.subs[channel]));
+  }
+  if (s.personalChannel.enabled && user !== '') {
+    const channel = personalChannel(ctx.config, user);
+    const resolved = resolveChannel(ctx.config, channel);
+    if (!resolved) return connectError(client, id, errors.unknownChannel);
+    if (!seen.has(channel)) {
+      seen.add(channel);
+      specs.push(serverSideSpec(channel, resolved.options, {}, undefined, undefined, req.subs[channel]));
+    }
+  }
+  for (const channel of Object.keys(req.subs)) {
+    if (seen.has(channel) || channel === '') continue;
+    const resolved = resolveChannel(ctx.config, channel);
+    if (!resolved) {
+      client.disconnect(Disconnect.BadRequest);
+      return;
+    }
+    // Only channels the client could subscribe to itself (never `$`, no proxy); others are skipped.
+    if (isPrivateChannel(ctx.config, channel)) continue;
+    if (!subscribeAllowed(resolved.options, user, userLimitedUsers(ctx.config, channel), s.insecure)) continue;
+    seen.add(channel);
+    specs.push(serverSideSpec(channel, resolved.options, {}, undefined, undefined, req.subs[channel]));
+  }
+  if (specs.length > s.channelLimit) {
+    client.disconnect(Disconnect.ChannelLimit);
+    return;
+  }
+
+  const prepared: Prepared[] = [];
+  let failure: ProtocolError | null = null;
+  const outcomes = await Promise.all(specs.map((spec) => prepareSubscription(client, spec)));
+  for (const o of outcomes) {
+    if ('code' in o) failure ??= o;
+    else prepared.push(o);
+  }
+  if (client.closed) {
+    for (const p of prepared) abortSubscription(p);
+    return;
+  }
+  if (failure) {
+    for (const p of prepared) abortSubscription(p);
+    return connectError(client, id, failure);
+  }
+
+  const result = messages.newConnectResult();
+  result.client = client.id;
+  result.version = ctx.version;
+  if (expireAt > 0 && client.clientSideRefresh) {
+    result.expires = true;
+    result.ttl = expireAt - nowSec;
+  }
+  if (s.pingIntervalMs > 0) {
+    result.ping = Math.max(1, Math.floor(s.pingIntervalMs / 1000));
+    result.pong = s.pongTimeoutMs > 0;
+  }
+  if (s.connectIncludeServerTime) result.time = BigInt(nowMs);
+  for (const p of prepared) result.subs[p.sub.channel] = p.result;
+
+  const reply = messages.newReply();
+  reply.id = id;
+  reply.connect = result;
+  client.connected(nowMs);
+  client.sendReply(reply);
+  ctx.metrics.connectionAccepted();
+  for (const p of prepared) commitSubscription(p);
+}

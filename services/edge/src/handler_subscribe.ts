@@ -1,0 +1,184 @@
+/**
+ * `subscribe` and `unsubscribe` (client-protocol.md §5.5, server.md §2.7 "Subscribe").
+ *
+ * Check order, library level first: empty channel → 3501; unknown delta type → 3501; already
+ * subscribed (or in flight) → 105; longer than channel.max_length → 107; channel_limit → 106.
+ * Then Centrifugo's: unknown namespace → 102; regex / ASCII → 107; a subscription type this server
+ * does not serve → 103; `$` channel without a token → 103; with a token: expired → 109, invalid →
+ * 103, channel / user / client mismatch → disconnect 3500, expire_at in the past → 110; without
+ * one: user-limited channel listing the user, allow_subscribe_for_client (+ anonymous), insecure,
+ * else 103. Then the grants: positioning / recovery when forced, or asked and allowed (allow_* or
+ * history access), and only on history channels; join/leave pushes when forced, or asked with
+ * join_leave on and presence access; tags filter only when allow_tags_filter (else 107), never
+ * together with delta (107); delta when `fossil` is in allowed_delta_types.
+ */
+import { TokenExpiredError, TokenInvalidError, TokenVerifierUnavailableError, type SubscribeOptionOverride, type SubscriptionTokenClaims } from '@gyre/auth';
+import { isPrivateChannel, userLimitedUsers, type ChannelOptions } from '@gyre/config';
+import { Disconnect, errors, messages, type protocol } from '@gyre/protocol';
+type SubscribeRequest = protocol.SubscribeRequest;
+type UnsubscribeRequest = protocol.UnsubscribeRequest;
+import type { Client } from './client.js';
+import { allowed, checkChannel, historyEnabled, subscribeAllowed } from './permissions.js';
+import { commitSubscription, prepareSubscription, type SubSpec } from './subscription.js';
+import { InvalidFilterError, compileTagsFilter, type TagsPredicate } from './tags_filter.js';
+
+/** The recover part of a SubscribeRequest (connect.subs values), or nothing. */
+interface RecoverHint {
+  recover: boolean;
+  offset: bigint;
+  epoch: string;
+}
+
+/**
+ * A server-side subscription (connection token `subs`/`channels`, personal channel, requested
+ * `connect.subs`, server API subscribe): the namespace options with the token's overrides, no
+ * client requests, recovery from the client's hint when the subscription is recoverable.
+ */
+export function serverSideSpec(
+  channel: string,
+  o: Readonly<ChannelOptions>,
+  override: SubscribeOptionOverride,
+  chanInfo: Uint8Array | undefined,
+  data: Uint8Array | undefined,
+  hint: RecoverHint | undefined,
+  expireAt = 0,
+): SubSpec {
+  const hist = historyEnabled(o);
+  const recoverable = hist && (override.forceRecovery ?? o.force_recovery);
+  const positioned = hist && (override.forcePositioning ?? o.force_positioning);
+  const emitJoinLeave = override.joinLeave ?? o.join_leave;
+  return {
+    channel,
+    serverSide: true,
+    options: o,
+    positioned: positioned || recoverable,
+    recoverable,
+    recoveryMode: o.force_recovery_mode === 'cache' ? 'cache' : 'stream',
+    pushJoinLeave: emitJoinLeave && (override.forcePushJoinLeave ?? o.force_push_join_leave),
+    emitJoinLeave,
+    presence: override.presence ?? o.presence,
+    delta: false,
+    filter: null,
+    chanInfo,
+    data,
+    expireAt,
+    clientSideRefresh: false,
+    recover: recoverable && hint?.recover ? { offset: hint.offset, epoch: hint.epoch } : null,
+    rejectUnrecovered: false,
+  };
+}
+
+export async function handleSubscribe(client: Client, req: SubscribeRequest, id: number): Promise<void> {
+  const ctx = client.ctx;
+  const s = ctx.settings;
+  const channel = req.channel;
+  if (channel === '' || (req.delta !== '' && req.delta !== 'fossil')) {
+    client.disconnect(Disconnect.BadRequest);
+    return;
+  }
+  if (client.subs.has(channel)) return client.replyError(id, 'subscribe', errors.alreadySubscribed);
+  if (ctx.config.channel.max_length > 0 && Buffer.byteLength(channel) > ctx.config.channel.max_length) {
+    return client.replyError(id, 'subscribe', errors.badRequest);
+  }
+  if (client.subs.size >= s.channelLimit) return client.replyError(id, 'subscribe', errors.limitExceeded);
+  const checked = checkChannel(ctx.config, channel);
+  if (!checked.ok) return client.replyError(id, 'subscribe', checked.error);
+  const o = checked.resolved.options;
+  const streamType = o.subscription_type === '' || o.subscription_type === 'stream';
+  if (!streamType || req.type !== 0) return client.replyError(id, 'subscribe', errors.permissionDenied);
+
+  let claims: SubscriptionTokenClaims | null = null;
+  if (req.token !== '') {
+    try {
+      claims = await ctx.subVerifier.verifySubscriptionToken(req.token);
+    } catch (err) {
+      if (client.closed) return;
+      if (err instanceof TokenExpiredError) return client.replyError(id, 'subscribe', errors.tokenExpired);
+      if (err instanceof TokenVerifierUnavailableError) return client.replyError(id, 'subscribe', errors.internal);
+      if (err instanceof TokenInvalidError) return client.replyError(id, 'subscribe', errors.permissionDenied);
+      throw err;
+    }
+    if (client.closed) return;
+    if (claims.channel !== channel || claims.user !== client.user || (claims.client !== '' && claims.client !== client.id)) {
+      client.disconnect(Disconnect.InvalidToken);
+      return;
+    }
+    if (claims.expireAt > 0 && claims.expireAt <= Math.floor(Date.now() / 1000)) {
+      return client.replyError(id, 'subscribe', errors.expired);
+    }
+    if (client.subs.has(channel)) return client.replyError(id, 'subscribe', errors.alreadySubscribed);
+  } else {
+    if (isPrivateChannel(ctx.config, channel)) return client.replyError(id, 'subscribe', errors.permissionDenied);
+    if (!subscribeAllowed(o, client.user, userLimitedUsers(ctx.config, channel), s.insecure)) {
+      return client.replyError(id, 'subscribe', errors.permissionDenied);
+    }
+  }
+
+  const override: SubscribeOptionOverride = claims?.override ?? {};
+  const hist = historyEnabled(o);
+  const historyAccess = allowed('history', o, client.user, true, s.insecure);
+  const presenceAccess = allowed('presence', o, client.user, true, s.insecure);
+  const recoverable = hist && ((override.forceRecovery ?? o.force_recovery) || (req.recoverable && (o.allow_recovery || historyAccess)));
+  const positioned = hist && (recoverable || (override.forcePositioning ?? o.force_positioning) || (req.positioned && (o.allow_positioning || historyAccess)));
+  const emitJoinLeave = override.joinLeave ?? o.join_leave;
+  const pushJoinLeave = emitJoinLeave && ((override.forcePushJoinLeave ?? o.force_push_join_leave) || (req.joinLeave && presenceAccess));
+
+  let filter: TagsPredicate | null = null;
+  if (req.tf !== undefined) {
+    if (!o.allow_tags_filter || req.delta !== '') return client.replyError(id, 'subscribe', errors.badRequest);
+    try {
+      filter = compileTagsFilter(req.tf);
+    } catch (err) {
+      if (err instanceof InvalidFilterError) return client.replyError(id, 'subscribe', errors.badRequest);
+      throw err;
+    }
+  }
+  const delta = req.delta === 'fossil' && o.allowed_delta_types.includes('fossil') && positioned;
+  const expireAt = s.insecure ? 0 : (claims?.expireAt ?? 0);
+
+  const spec: SubSpec = {
+    channel,
+    serverSide: false,
+    options: o,
+    positioned,
+    recoverable,
+    recoveryMode: o.force_recovery_mode === 'cache' ? 'cache' : 'stream',
+    pushJoinLeave,
+    emitJoinLeave,
+    presence: override.presence ?? o.presence,
+    delta,
+    filter,
+    chanInfo: claims?.info,
+    data: claims?.data,
+    expireAt,
+    clientSideRefresh: claims !== null,
+    recover: recoverable && req.recover ? { offset: req.offset, epoch: req.epoch } : null,
+    rejectUnrecovered: (req.flag & 2n) !== 0n,
+  };
+  const prepared = await prepareSubscription(client, spec);
+  if (client.closed) return;
+  if ('code' in prepared) return client.replyError(id, 'subscribe', prepared);
+  const reply = messages.newReply();
+  reply.id = id;
+  reply.subscribe = prepared.result;
+  client.sendReply(reply, delta);
+  commitSubscription(prepared);
+}
+
+/** Unsubscribing from a channel that is not subscribed succeeds with `{}` (§3.4). */
+export function handleUnsubscribe(client: Client, req: UnsubscribeRequest, id: number): void {
+  if (req.channel === '') {
+    client.disconnect(Disconnect.BadRequest);
+    return;
+  }
+  const sub = client.subs.get(req.channel);
+  if (sub) {
+    sub.teardown(true);
+    client.subs.delete(req.channel);
+    if (sub.expireAt > 0) client.subExpiryChanged();
+  }
+  const reply = messages.newReply();
+  reply.id = id;
+  reply.unsubscribe = messages.newUnsubscribeResult();
+  client.sendReply(reply);
+}
