@@ -48,7 +48,8 @@ export interface RawResponse {
 }
 
 export async function post(url: string, body: string | Uint8Array, headers: Record<string, string> = { 'X-API-Key': API_KEY }, method = 'POST'): Promise<RawResponse> {
-  const res = await fetch(url, { method, body: method === 'GET' || method === 'HEAD' ? null : body, headers });
+  // connection: close, so no idle keep-alive socket holds the test process open after shutdown.
+  const res = await fetch(url, { method, body: method === 'GET' || method === 'HEAD' ? null : body, headers: { connection: 'close', ...headers } });
   const text = await res.text();
   return { status: res.status, text, headers: res.headers, json: () => JSON.parse(text) };
 }

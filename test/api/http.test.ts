@@ -403,7 +403,7 @@ test('http api - metrics count commands and errors with Centrifugo names and bou
   await apiCall(node, 'publish', { channel: '' });
   await apiCall(node, 'publish', 'garbage');
   await apiCall(node, 'info', {});
-  const text = await (await fetch(`${node.internalUrl}/metrics`)).text();
+  const text = (await post(`${node.internalUrl}/metrics`, '', { connection: 'close' }, 'GET')).text;
   assert.match(text, /centrifugo_api_command_duration_seconds_histogram_count\{protocol="http",method="info"\} \d+/);
   assert.match(text, /centrifugo_api_command_errors_total\{protocol="http",method="publish",error="107"\} \d+/);
   assert.match(text, /centrifugo_api_command_errors_total\{protocol="http",method="publish",error="unmarshal"\} \d+/);
