@@ -1,12 +1,16 @@
 /**
  * The server API `channels` method: a cluster-wide survey (Centrifugo's default timeout 10 s).
- * api publishes one ChannelsSurvey on `<prefix>.node.channels` naming a fresh reply subject; each
+ * api sends one ChannelsSurvey on `<prefix>.node.channels` naming a fresh reply subject; each
  * edge publishes one ChannelsSurveyReply there with its local channels that have subscribers. The
  * counts of all replies are summed per channel. The survey ends when every edge the node registry
  * knows has answered (one reply per node id), or at the timeout with whatever arrived.
+ *
+ * The survey goes out as a bus request, so an edge that answers with a plain bus reply
+ * (`msg.respond`) is heard too; a request only ever delivers its first reply, though, so with
+ * several edges only those publishing to `reply_subject` are all counted.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import type { Bus } from '@gyre/bus';
+import { BusError, type Bus } from '@gyre/bus';
 import type { Logger } from '@gyre/observability';
 import { bus as busPb } from '@gyre/protocol';
 import { compileGlob } from './glob.js';
@@ -47,10 +51,11 @@ export class ChannelsSurveyor {
         sub.unsubscribe();
         resolve();
       };
-      const sub = bus.subscribe(replySubject, (msg) => {
+      const onReply = (data: Uint8Array): void => {
+        if (done) return;
         let reply: busPb.ChannelsSurveyReply;
         try {
-          reply = fromBinary(busPb.ChannelsSurveyReplySchema, msg.data);
+          reply = fromBinary(busPb.ChannelsSurveyReplySchema, data);
         } catch (err) {
           logger.warn({ err }, 'malformed channels survey reply dropped');
           return;
@@ -64,7 +69,8 @@ export class ChannelsSurveyor {
           totals.set(channel, (totals.get(channel) ?? 0) + n);
         }
         if (answered.size >= expected) finish();
-      });
+      };
+      const sub = bus.subscribe(replySubject, (msg) => onReply(msg.data));
       const timer = setTimeout(() => {
         if (answered.size < expected) logger.debug({ answered: answered.size, expected }, 'channels survey timed out');
         finish();
@@ -74,8 +80,11 @@ export class ChannelsSurveyor {
         return;
       }
       try {
-        const survey = create(busPb.ChannelsSurveySchema, { pattern, replySubject });
-        bus.publish(channelsSurveySubject(prefix), toBinary(busPb.ChannelsSurveySchema, survey));
+        const survey = toBinary(busPb.ChannelsSurveySchema, create(busPb.ChannelsSurveySchema, { pattern, replySubject }));
+        bus.request(channelsSurveySubject(prefix), survey, { timeoutMs: this.o.timeoutMs ?? DEFAULT_SURVEY_TIMEOUT_MS }).then(onReply, (err: unknown) => {
+          // No responders / timeout: the replies on reply_subject (or the timer) decide.
+          if (!(err instanceof BusError)) logger.warn({ err }, 'channels survey request failed');
+        });
       } catch (err) {
         done = true;
         clearTimeout(timer);

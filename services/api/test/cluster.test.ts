@@ -107,3 +107,15 @@ test('survey - a missing edge costs the timeout, not an error; duplicate answers
   assert.equal((await none.survey('')).size, 0, 'no edges: an empty answer at once');
   await bus.close();
 });
+
+test('survey - an edge answering with a plain bus reply is counted too', async () => {
+  const bus = createMemoryBus();
+  bus.subscribe(channelsSurveySubject(prefix), (msg) => {
+    msg.respond(toBinary(busPb.ChannelsSurveyReplySchema, create(busPb.ChannelsSurveyReplySchema, { nodeUid: 'responder', channels: { r: 4 } })));
+  });
+  const s = new ChannelsSurveyor({ bus, prefix, logger: silentLogger(), expectedReplies: () => 1, timeoutMs: 5000 });
+  const started = Date.now();
+  assert.deepEqual(Object.fromEntries(await s.survey('')), { r: 4 });
+  assert.ok(Date.now() - started < 2000);
+  await bus.close();
+});
