@@ -15,7 +15,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { InProcessGyre } from '@gyre/gyre';
 import { REPO_ROOT, freePort } from '@gyre/testing';
-import { apiResult, recordControls, startNode } from './helpers.js';
+import { apiResult, post, recordControls, startNode } from './helpers.js';
 
 const GRPC_KEY = 'grpc-secret';
 const packageDefinition = protoLoader.loadSync(join(REPO_ROOT, 'proto/centrifugal/centrifugo/api/api.proto'), {
@@ -49,7 +49,7 @@ function call(method: string, req: unknown, meta: grpc.Metadata = md(), c: grpc.
 
 before(async () => {
   grpcPort = await freePort();
-  node = await startNode({ grpc_api: { enabled: true, port: grpcPort, key: GRPC_KEY, reflection: true, max_receive_message_size: 64 * 1024 } });
+  node = await startNode({ prometheus: { enabled: true }, grpc_api: { enabled: true, port: grpcPort, key: GRPC_KEY, reflection: true, max_receive_message_size: 64 * 1024 } });
   client = new ClientCtor(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
 });
 
@@ -230,4 +230,13 @@ test('grpc api - TLS with grpc_api.tls (cert and key as files)', async () => {
     await tlsNode?.shutdown();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('grpc api - metrics count GRPC commands under protocol="grpc"', async () => {
+  await call('Info', {});
+  await call('Publish', { channel: '' });
+  const text = (await post(`${node.internalUrl}/metrics`, '', { connection: 'close' }, 'GET')).text;
+  assert.match(text, /centrifugo_api_command_duration_seconds_histogram_count\{protocol="grpc",method="info"\} \d+/);
+  assert.match(text, /centrifugo_api_command_errors_total\{protocol="grpc",method="publish",error="107"\} \d+/);
+  assert.match(text, /gyre_api_request_size_bytes_count\{protocol="grpc",method="publish"\} \d+/);
 });

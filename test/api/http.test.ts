@@ -407,5 +407,6 @@ test('http api - metrics count commands and errors with Centrifugo names and bou
   assert.match(text, /centrifugo_api_command_duration_seconds_histogram_count\{protocol="http",method="info"\} \d+/);
   assert.match(text, /centrifugo_api_command_errors_total\{protocol="http",method="publish",error="107"\} \d+/);
   assert.match(text, /centrifugo_api_command_errors_total\{protocol="http",method="publish",error="unmarshal"\} \d+/);
+  assert.match(text, /gyre_api_request_size_bytes_count\{protocol="http",method="info"\} \d+/);
   assert.ok(!/method="ch-/.test(text), 'no channel names in labels');
 });

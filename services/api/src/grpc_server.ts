@@ -59,8 +59,11 @@ function credentials(tls: TlsConfig): grpc.ServerCredentials {
   return grpc.ServerCredentials.createSsl(clientCa, [{ cert_chain: cert, private_key: key }], clientCa !== null);
 }
 
-/** grpc-js service definition for a protobuf-es service descriptor. */
-export function serviceDefinition(service: typeof api.CentrifugoApi): grpc.ServiceDefinition {
+/**
+ * grpc-js service definition for a protobuf-es service descriptor; `onRequest` sees the size of
+ * every request message.
+ */
+export function serviceDefinition(service: typeof api.CentrifugoApi, onRequest?: (method: string, bytes: number) => void): grpc.ServiceDefinition {
   const def: Record<string, grpc.MethodDefinition<Message, Message>> = {};
   for (const m of service.methods) {
     const input = m.input as DescMessage;
@@ -70,7 +73,10 @@ export function serviceDefinition(service: typeof api.CentrifugoApi): grpc.Servi
       requestStream: false,
       responseStream: false,
       requestSerialize: (v: Message) => Buffer.from(toBinary(input, v)),
-      requestDeserialize: (b: Buffer) => fromBinary(input, b),
+      requestDeserialize: (b: Buffer) => {
+        onRequest?.(m.name, b.length);
+        return fromBinary(input, b);
+      },
       responseSerialize: (v: Message) => Buffer.from(toBinary(output, v)),
       responseDeserialize: (b: Buffer) => fromBinary(output, b),
     };
@@ -115,7 +121,8 @@ export async function startGrpcApi(o: GrpcApiOptions): Promise<GrpcApiHandle> {
       );
     };
   }
-  server.addService(serviceDefinition(api.CentrifugoApi), implementation);
+  const nameOf = new Map(api.CentrifugoApi.methods.map((m) => [m.name, byInput.get(m.input as DescMessage)?.name ?? 'unknown']));
+  server.addService(serviceDefinition(api.CentrifugoApi, (method, bytes) => metrics.requestSize('grpc', nameOf.get(method) ?? 'unknown', bytes)), implementation);
   if (g.reflection) {
     const r = reflectionService([api.CentrifugoApi]);
     server.addService(r.definition, r.implementation);

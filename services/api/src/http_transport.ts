@@ -118,6 +118,7 @@ export function mountHttpApi(o: HttpApiOptions): void {
 
 async function handleMethod(o: HttpApiOptions, method: MethodSpec, body: Buffer, reply: Responder, transport: boolean): Promise<void> {
   const { metrics, logger } = o;
+  metrics.requestSize('http', method.name, body.length);
   let req;
   try {
     req = decodeJson(method.request, body);

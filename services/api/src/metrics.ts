@@ -2,11 +2,14 @@
  * Server API metrics with Centrifugo's names and labels (server.md §4.2):
  * - centrifugo_api_command_duration_seconds_histogram{protocol, method}
  * - centrifugo_api_command_errors_total{protocol, method, error}
+ * and one of Gyre's own:
+ * - gyre_api_request_size_bytes{protocol, method}: request body / message sizes.
  *
  * Label values are bounded: `protocol` is http / grpc, `method` is one of the API method names
  * (unknown names are counted as "unknown", never echoed), `error` is a numeric API code or one of
  * read_body / unmarshal / marshal.
  */
+import { Histogram } from 'prom-client';
 import type { Metrics } from '@gyre/observability';
 
 export type ApiProtocol = 'http' | 'grpc';
@@ -24,6 +27,22 @@ export const METRIC_METHODS: ReadonlySet<string> = new Set([
 export interface ApiMetrics {
   observe(protocol: ApiProtocol, method: string, seconds: number): void;
   error(protocol: ApiProtocol, method: string, error: number | TransportErrorLabel): void;
+  requestSize(protocol: ApiProtocol, method: string, bytes: number): void;
+}
+
+const REQUEST_SIZE = 'gyre_api_request_size_bytes';
+
+/** The request size histogram of a registry, created on first use (one per node registry). */
+function requestSizeHistogram(metrics: Metrics): Histogram<'protocol' | 'method'> {
+  const existing = metrics.registry.getSingleMetric(REQUEST_SIZE);
+  if (existing) return existing as Histogram<'protocol' | 'method'>;
+  return new Histogram({
+    name: REQUEST_SIZE,
+    help: 'Server API request sizes in bytes (HTTP bodies, GRPC messages).',
+    labelNames: ['protocol', 'method'],
+    buckets: [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304],
+    registers: [metrics.registry],
+  });
 }
 
 function bounded(method: string): string {
@@ -31,8 +50,12 @@ function bounded(method: string): string {
 }
 
 export function apiMetrics(metrics: Metrics | undefined): ApiMetrics {
-  if (!metrics) return { observe() {}, error() {} };
+  if (!metrics) return { observe() {}, error() {}, requestSize() {} };
+  const sizes = requestSizeHistogram(metrics);
   return {
+    requestSize(protocol, method, bytes) {
+      sizes.observe({ protocol, method: bounded(method) }, bytes);
+    },
     observe(protocol, method, seconds) {
       metrics.apiCommandDuration.observe({ protocol, method: bounded(method) }, seconds);
     },
