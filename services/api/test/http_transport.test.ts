@@ -76,7 +76,8 @@ test('http transport - publish and history through the transport, request sizes 
   const h = await post('/api/history', '{"channel":"t","limit":-1}');
   assert.match(h.text, /"publications":\[\{"data":\{"k":"v"\},"offset":1\}\]/);
   const sizes = await metrics.registry.getSingleMetric('gyre_api_request_size_bytes')!.get();
-  const sum = sizes.values.find((v) => v.metricName === 'gyre_api_request_size_bytes_sum' && v.labels['method'] === 'publish');
+  const values = sizes.values as { metricName?: string; labels: Record<string, unknown>; value: number }[];
+  const sum = values.find((v) => v.metricName === 'gyre_api_request_size_bytes_sum' && v.labels['method'] === 'publish');
   assert.ok(sum && sum.value >= body.length);
 });
 
