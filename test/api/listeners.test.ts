@@ -1,11 +1,15 @@
 /**
  * Where and how the HTTP API is served, by config: internal port, http_api.external /
- * disabled / handler_prefix / insecure / error_mode, the body size limit, and no key at all.
+ * disabled / handler_prefix / insecure / error_mode, the body size limit, no key at all, and the
+ * GRPC error mode from config.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import type { InProcessGyre } from '@gyre/gyre';
-import { freePort } from '@gyre/testing';
+import { REPO_ROOT, freePort } from '@gyre/testing';
 import { API_KEY, apiCall, post, startNode } from './helpers.js';
 
 async function withNode(extra: Record<string, unknown>, fn: (node: InProcessGyre) => Promise<void>): Promise<void> {
@@ -86,5 +90,25 @@ test('listeners - gyre.http.max_request_body_size sets the 413 limit, on the leg
     assert.equal((await post(`${node.internalUrl}/api/publish`, big)).status, 413);
     assert.equal((await post(`${node.internalUrl}/api`, JSON.stringify({ method: 'publish', params: { channel: 'l', data: 'x'.repeat(300) } }))).status, 413);
     assert.equal((await post(`${node.internalUrl}/api/publish`, publish, { 'X-API-Key': API_KEY })).status, 200);
+  });
+});
+
+test('listeners - grpc_api.error_mode: transport turns API errors into GRPC statuses for every call', async () => {
+  const port = await freePort();
+  await withNode({ grpc_api: { enabled: true, port, error_mode: 'transport' } }, async () => {
+    const def = protoLoader.loadSync(join(REPO_ROOT, 'proto/centrifugal/centrifugo/api/api.proto'), { keepCase: true, longs: String, defaults: false });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a dynamically loaded client
+    const Ctor = (grpc.loadPackageDefinition(def) as any).centrifugal.centrifugo.api.CentrifugoApi as typeof grpc.Client;
+    const client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    try {
+      const err = await new Promise<grpc.ServiceError | null>((resolve) => {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamically loaded method
+        (client as any).Publish({ channel: 'missing:x', data: Buffer.from('1') }, (e: grpc.ServiceError | null) => resolve(e));
+      });
+      assert.equal(err?.code, grpc.status.NOT_FOUND);
+      assert.equal(err?.details, 'unknown channel');
+    } finally {
+      client.close();
+    }
   });
 });
