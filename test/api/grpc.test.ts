@@ -166,6 +166,9 @@ test('grpc api - PRO rpcs answer UNIMPLEMENTED; map and shared poll rpcs validat
   assert.equal((await call('MapPublish', { channel: 'a', key: 'k' })).error.code, 107, 'not a map namespace');
   assert.equal((await call('MapStats', { channel: '' })).error.code, 107);
   assert.equal((await call('SharedPollPublish', { channel: 'missing:x', key: 'k', version: '1' })).error.code, 102);
+  for (const method of ['MapRemove', 'MapReadState', 'MapReadStream', 'MapClear']) {
+    assert.equal((await call(method, { channel: 'a', key: 'k' })).error.code, 107, `${method}: not a map namespace`);
+  }
 });
 
 test('grpc api - grpc_api.max_receive_message_size bounds requests', async () => {
