@@ -143,7 +143,7 @@ async function main(): Promise<number> {
   const date = new Date().toISOString().slice(0, 10);
   const all: ScenarioResult[] = [];
   for (const group of o.groups) {
-    const list = scenarios(group, { quick: o.quick, maxConnections }).filter((s) => o.only.length === 0 || o.only.includes(s.name));
+    const list = scenarios(group, { quick: o.quick, maxConnections }).filter((s) => !o.only.some((n) => n.startsWith(`${group}-`)) || o.only.includes(s.name));
     const done: ScenarioResult[] = [];
     for (const s of list) {
       log(`\n== ${s.name}: ${s.title}`);
@@ -163,7 +163,7 @@ async function main(): Promise<number> {
           const bits: string[] = [];
           if (r.publish) {
             const p = r.publish;
-            bits.push(`${fmt(p.deliveredPerSec)} msgs/s`, `${fmt(p.cpuUsPerMsg)} µs CPU/msg`, `server ${fmt(p.serverCpuPercent)}% CPU`, `p50/p99/max ${fmt(p.latencyMs.p50)}/${fmt(p.latencyMs.p99)}/${fmt(p.latencyMs.max)} ms`, `loss ${fmt(p.lossPercent)}%`, `loadgen ${fmt(p.loadgenCpuPercent)}% CPU`);
+            bits.push(`${fmt(p.deliveredPerSec)} msgs/s`, `${fmt(p.cpuUsPerMsg)} µs CPU/msg`, `server ${fmt(p.serverCpuPercent)}% CPU`, `p50/p99/max ${fmt(p.latencyMs.p50)}/${fmt(p.latencyMs.p99)}/${fmt(p.latencyMs.max)} ms`, `API call p50/p99 ${fmt(p.apiCallMs.p50)}/${fmt(p.apiCallMs.p99)} ms`, `${fmt(p.framesPerMsg)} frames/msg`, `loss ${fmt(p.lossPercent)}%`, `loadgen ${fmt(p.loadgenCpuPercent)}% CPU`);
           }
           if (r.connect && !r.publish) bits.push(`${fmt(r.connect.perSec)} connects/s`, `${fmt(r.connect.serverCpuUsPerConnect)} µs CPU/connect`);
           if (r.rss) bits.push(`RSS ${fmt(r.rss.endBytes / 2 ** 20)} MiB (${fmt(r.rss.perConnBytes / 1024)} KiB/conn)`);

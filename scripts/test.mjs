@@ -16,4 +16,4 @@ const run = (label, cmd, args) => {
 
 run('typecheck', process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
 run('lint', process.execPath, [resolve(root, 'node_modules/eslint/bin/eslint.js'), '--max-warnings=0', '.']);
-run('tests', process.execPath, [resolve(root, 'scripts/run-node-tests.mjs'), '--concurrency', process.env.GYRE_TEST_CONCURRENCY ?? '2', 'test', 'libs', 'services']);
+run('tests', process.execPath, [resolve(root, 'scripts/run-node-tests.mjs'), '--concurrency', process.env.GYRE_TEST_CONCURRENCY ?? '2', 'test', 'libs', 'services', 'bench']);

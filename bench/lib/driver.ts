@@ -4,6 +4,7 @@
  * measure the server's process tree from /proc over the steady window.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectCommand, decodeReplies, isPing, subscribeCommands } from '../loadgen/commands.js';
@@ -57,6 +58,8 @@ export interface PublishStats {
   cpuUsPerMsg: number;
   loadgenCpuPercent: number;
   machineBusyPercent: number;
+  /** CPU used by processes other than the server and the load generator, % of one core. */
+  otherCpuPercent: number;
   /** Whole publish phase, with drain: publications the API accepted × subscribers vs counted. */
   expected: number;
   received: number;
@@ -92,6 +95,7 @@ export interface TargetResult {
   warnings: string[];
 }
 
+const cpuCount = (): number => cpus().length;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function tsxNode(ctx: RunContext, script: string, args: string[] = []): ChildProcess {
@@ -395,6 +399,7 @@ export async function runOne(s: Scenario, targetId: TargetId, ctx: RunContext): 
         cpuUsPerMsg: delivered > 0 ? (cpu / delivered) * 1e6 : NaN,
         loadgenCpuPercent: ((b.load.cpuSec - a.load.cpuSec) / sec) * 100,
         machineBusyPercent: ((b.machine.busy - a.machine.busy) / Math.max(1, b.machine.total - a.machine.total)) * 100,
+        otherCpuPercent: 0,
         expected,
         received,
         lost: expected - received,
@@ -409,6 +414,8 @@ export async function runOne(s: Scenario, targetId: TargetId, ctx: RunContext): 
       res.dropped = last.dropped;
       res.dropReasons = last.dropReasons;
       const pp = res.publish;
+      pp.otherCpuPercent = Math.max(0, pp.machineBusyPercent * cpuCount() - pp.serverCpuPercent - pp.loadgenCpuPercent);
+      if (pp.otherCpuPercent > 25) res.warnings.push(`other processes on the machine used ${pp.otherCpuPercent.toFixed(0)}% of a core during the window: latency figures are disturbed (CPU per message is not)`);
       if (pub.skipped > 0) res.warnings.push(`publisher skipped ${pub.skipped} of ${pub.scheduled} scheduled calls (more than ${start.maxInFlight} in flight)`);
       if (pub.failed > 0) res.warnings.push(`${pub.failed} API calls failed: ${JSON.stringify(pub.errors)}`);
       if (pp.deliveredPerSec < 0.95 * pp.offeredPerSec) res.warnings.push(`delivered ${Math.round(pp.deliveredPerSec)}/s of ${Math.round(pp.offeredPerSec)}/s offered`);

@@ -168,6 +168,12 @@ export function extractTimestamps(buf: Buffer, len: number, nowUs: number, rec: 
   return found;
 }
 
+/** What a connection writes to: a net.Socket, or a stand-in in tests. */
+export interface Transport {
+  write(data: Buffer | string): unknown;
+  destroy(): unknown;
+}
+
 export interface ConnOptions {
   host: string;
   port: number;
@@ -189,7 +195,7 @@ const ST_PAYLOAD = 2;
 const ST_CLOSED = 3;
 
 export class WsConn {
-  readonly socket: net.Socket;
+  readonly socket: Transport;
   mode: Mode = Mode.Setup;
   /** Sampler connections copy payloads to read timestamps. */
   sampler: LatencyRecorder | null = null;
@@ -220,10 +226,16 @@ export class WsConn {
   private pbShift = 0;
   private closeCode = 0;
 
-  constructor(o: ConnOptions) {
+  /** Opens a TCP connection; with `transport` (tests) the WebSocket is taken as already open on it. */
+  constructor(o: ConnOptions, transport?: Transport) {
     this.o = o;
     this.pb = o.protocol === 'protobuf';
-    this.socket = net.connect({
+    if (transport) {
+      this.socket = transport;
+      this.st = ST_HDR;
+      return;
+    }
+    const socket = net.connect({
       host: o.host,
       port: o.port,
       ...(o.localAddress ? { localAddress: o.localAddress } : {}),
@@ -236,15 +248,16 @@ export class WsConn {
         },
       },
     });
-    this.socket.on('connect', () => {
+    this.socket = socket;
+    socket.on('connect', () => {
       const proto = this.pb ? 'Sec-WebSocket-Protocol: centrifuge-protobuf\r\n' : '';
-      this.socket.write(
+      socket.write(
         `GET ${o.path} HTTP/1.1\r\nHost: ${o.host}:${o.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${proto}\r\n`,
       );
     });
-    this.socket.on('error', (err) => this.finish(`error: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
-    this.socket.on('close', () => this.finish(this.closeCode ? `closed by server (${this.closeCode})` : 'socket closed'));
+    socket.on('error', (err) => this.finish(`error: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
+    socket.on('close', () => this.finish(this.closeCode ? `closed by server (${this.closeCode})` : 'socket closed'));
   }
 
   send(payload: Uint8Array | string): void {
@@ -270,8 +283,14 @@ export class WsConn {
   }
 
   private onRead(nread: number): void {
-    if (this.st === ST_CLOSED || nread <= 0) return;
-    chunk = READ_BUF.subarray(0, nread);
+    if (nread > 0) this.receive(READ_BUF.subarray(0, nread));
+  }
+
+  /** Processes bytes read from the socket (the whole of `buf`). */
+  receive(buf: Buffer): void {
+    if (this.st === ST_CLOSED) return;
+    const nread = buf.length;
+    chunk = buf;
     nlFrom = -1;
     let pos = 0;
     if (this.st === ST_HTTP) {
