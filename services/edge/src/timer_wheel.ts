@@ -67,7 +67,8 @@ export class TimerWheel {
   /** Processes every tick up to now. Public for tests; normally driven by the interval. */
   advance(): void {
     const now = this.now();
-    const last = Math.floor(now / this.tickMs);
+    // Only ticks that are entirely in the past: every entry filed under them is due.
+    const last = Math.floor(now / this.tickMs) - 1;
     // After a long stall, visit each slot at most once.
     if (last - this.nextTick >= this.slots.length) this.nextTick = last - this.slots.length + 1;
     this.advancing = true;
