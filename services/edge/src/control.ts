@@ -68,7 +68,9 @@ export class ControlHandler {
     const cmd = ctl.command;
     switch (cmd.case) {
       case 'subscribe':
-        for (const c of targets(this.ctx, cmd.value.target)) void this.subscribe(c, cmd.value);
+        for (const c of targets(this.ctx, cmd.value.target)) {
+          this.subscribe(c, cmd.value).catch((err: unknown) => this.ctx.logger.error({ err, client: c.id }, 'server-side subscribe failed'));
+        }
         break;
       case 'unsubscribe':
         for (const c of targets(this.ctx, cmd.value.target)) this.unsubscribe(c, cmd.value.channel);

@@ -402,7 +402,7 @@ export class Hub {
     if (ch.gapTimer === null && !ch.gapFilling) {
       ch.gapTimer = setTimeout(() => {
         ch.gapTimer = null;
-        void this.fillGap(ch);
+        this.fillGap(ch).catch((err: unknown) => this.deps.logger.error({ err, channel: ch.name }, 'gap fill failed'));
       }, REORDER_WAIT_MS);
       ch.gapTimer.unref();
     }
@@ -458,6 +458,8 @@ export class Hub {
     if (ch.reorder.size === 0) return;
     // History no longer has the gap: nobody positioned can be kept in sync.
     this.kickPositioned(ch);
+    // Kicking may have emptied and closed the channel.
+    if (ch.closed || ch.pos === null || ch.reorder.size === 0) return;
     const offsets = [...ch.reorder.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     ch.pos.offset = offsets[0]! - 1n;
     this.drainReorder(ch);
