@@ -14,13 +14,17 @@
  * Timers: none per connection. The connection keeps one entry in the edge's timer wheel, due at
  * its next deadline (ping to send, pong to wait for, stale, connection or subscription expiry).
  *
- * Writes: everything for this socket (replies, pushes, publications delivered individually) goes
- * through `write`, in order; topic messages published by the hub interleave in the order uWS
- * received them, which it preserves per socket. Past `client.queue_max_size` bytes of backpressure
- * the connection closes with 3008 (slow).
+ * Writes: everything for this connection (replies, pushes, publications delivered individually)
+ * goes through `write`, in order, to its Transport (transport.ts: WebSocket, HTTP stream, SSE,
+ * unidirectional ones); topic messages published by the hub interleave in the order the
+ * transport received them. Past `client.queue_max_size` bytes of backpressure the connection
+ * closes with 3008 (slow).
+ *
+ * Emulated and unidirectional connections carry a `session`: a random string only this
+ * connection's client sees (ConnectResult / the connect push), used by /emulation to find the
+ * connection and by server API calls to target exactly it. Plain WebSocket connections have none.
  */
 import { randomUUID } from 'node:crypto';
-import type { WebSocket } from 'uWebSockets.js';
 import { create } from '@bufbuild/protobuf';
 import {
   Disconnect,
@@ -43,6 +47,8 @@ import type { Encoding, Frame } from './frames.js';
 import type { HubClient } from './hub.js';
 import type { WheelEntry } from './timer_wheel.js';
 import type { ClientSub } from './subscription.js';
+import type { Transport } from './transport.js';
+import { uniConnectDisconnect } from './uni.js';
 import { handleConnect } from './handler_connect.js';
 import { handleSubscribe, handleUnsubscribe } from './handler_subscribe.js';
 import { handleHistory, handlePresence, handlePresenceStats, handlePublish } from './handler_channel.js';
@@ -67,6 +73,9 @@ const MESSAGE_TOO_BIG: DisconnectReason = Object.freeze({ code: WsCloseCode.Mess
 
 export class Client implements WheelEntry, HubClient {
   readonly id = randomUUID();
+  /** '' for plain WebSocket connections (see the top of this file). */
+  readonly session: string;
+  readonly encoding: Encoding;
   state: ClientState = 'connecting';
   /** Connect failed with an error reply. */
   unusable = false;
@@ -101,10 +110,12 @@ export class Client implements WheelEntry, HubClient {
 
   constructor(
     readonly ctx: EdgeContext,
-    private readonly ws: WebSocket<WsData>,
-    readonly encoding: Encoding,
+    readonly transport: Transport,
     readonly headers: Record<string, string>,
-  ) {}
+  ) {
+    this.encoding = transport.encoding;
+    this.session = transport.emulation || transport.unidirectional ? randomUUID() : '';
+  }
 
   get closed(): boolean {
     return this.state === 'closed';
@@ -142,24 +153,25 @@ export class Client implements WheelEntry, HubClient {
     this.out = [];
     for (const sub of this.subs.values()) sub.teardown(false);
     this.subs.clear();
+    // uWS drops a closed socket from its topics itself; local fan-out has to be told.
+    if (this.transport.topics === null) this.ctx.localTopics.leaveAll(this);
     if (this.closeReason === undefined && code === 1006 && wasConnected) {
       // uWS itself closed the socket (backpressure hard limit or a broken connection).
       this.ctx.logger.debug({ client: this.id }, 'connection closed abnormally');
     }
   }
 
-  /** Closes the connection with a disconnect code (a WebSocket close frame, §4.2). */
-  disconnect(d: DisconnectReason): void {
+  /**
+   * Closes the connection with a disconnect code (§4.2: a WebSocket close frame, or a disconnect
+   * push on streams). `connectError`: the connect error a unidirectional connect failed with.
+   */
+  disconnect(d: DisconnectReason, connectError?: ProtocolError): void {
     if (this.state === 'closed') return;
     this.closeReason = d;
     // Replies already produced go out before the close frame, except for a slow connection.
     if (d.code !== Disconnect.Slow.code) this.flush();
     if (d.code >= 3000) this.ctx.metrics.serverDisconnect(d.code);
-    try {
-      this.ws.end(d.code, closeReason(d.reason));
-    } catch {
-      // Already closed by uWS.
-    }
+    this.transport.close(d, connectError);
     // uWS calls the close handler from end(); make sure the state is final either way.
     this.onClose(d.code);
   }
@@ -173,15 +185,27 @@ export class Client implements WheelEntry, HubClient {
       this.disconnect(MESSAGE_TOO_BIG);
       return;
     }
+    this.onFrame(new Uint8Array(data));
+  }
+
+  /** One frame of commands in this connection's encoding (a WebSocket message, an /emulation body). */
+  onFrame(frame: Uint8Array): void {
+    if (this.state === 'closed') return;
     let commands: Command[];
     try {
-      commands = this.encoding.decode(new Uint8Array(data));
+      commands = this.encoding.decode(frame);
     } catch (err) {
       if (!(err instanceof ProtocolDecodeError)) this.ctx.logger.error({ err }, 'unexpected decode failure');
       this.ctx.logger.debug({ client: this.id, err }, 'malformed frame');
       this.disconnect(Disconnect.BadRequest);
       return;
     }
+    this.onCommands(commands);
+  }
+
+  /** Commands decoded already (the first frame of an HTTP stream, a unidirectional connect). */
+  onCommands(commands: readonly Command[]): void {
+    if (this.state === 'closed') return;
     this.batching++;
     try {
       for (const cmd of commands) {
@@ -333,15 +357,10 @@ export class Client implements WheelEntry, HubClient {
 
   flush(): void {
     if (this.out.length === 0 || this.state === 'closed') return;
-    const frame = this.encoding.join(this.out);
+    const parts = this.out;
     this.out = [];
-    const ws = this.ws;
-    const binary = this.encoding.binary;
-    // Writes from bus callbacks and after awaits are outside uWS callbacks: cork them.
-    ws.cork(() => {
-      ws.send(frame, binary);
-    });
-    if (ws.getBufferedAmount() > this.ctx.settings.queueMaxSize) this.disconnect(Disconnect.Slow);
+    this.transport.write(parts);
+    if (this.transport.bufferedAmount() > this.ctx.settings.queueMaxSize) this.disconnect(Disconnect.Slow);
   }
 
   /** Encodes and writes one Reply; a reply that cannot be encoded for JSON closes with 3506. */
@@ -361,6 +380,13 @@ export class Client implements WheelEntry, HubClient {
   }
 
   replyError(id: number, method: string, err: ProtocolError): void {
+    if (this.transport.unidirectional) {
+      // Unidirectional clients send nothing but connect and cannot get a Reply: its error
+      // becomes a disconnect (connect_code_to_unidirectional_disconnect, else the default map).
+      this.ctx.metrics.replyError(method, err.code);
+      this.disconnect(uniConnectDisconnect(this.ctx.config, err), err);
+      return;
+    }
     const reply = messages.newReply();
     reply.id = id;
     reply.error = create(protocol.ErrorSchema, { code: err.code, message: err.message, temporary: err.temporary === true });
@@ -392,18 +418,22 @@ export class Client implements WheelEntry, HubClient {
     if (this.state === 'closed') return;
     // Anything written before must leave before the topic's messages.
     this.flush();
-    this.ws.subscribe(topic);
+    const native = this.transport.topics;
+    if (native) native.subscribe(topic);
+    else this.ctx.localTopics.join(topic, this);
   }
 
   leaveTopic(topic: string): void {
     if (this.state === 'closed') return;
-    this.ws.unsubscribe(topic);
+    const native = this.transport.topics;
+    if (native) native.unsubscribe(topic);
+    else this.ctx.localTopics.leave(topic, this);
   }
 
-  /** Bytes waiting in uWS for this socket. */
+  /** Bytes waiting in the transport for this connection. */
   bufferedAmount(): number {
     if (this.state === 'closed') return 0;
-    return this.ws.getBufferedAmount();
+    return this.transport.bufferedAmount();
   }
 
   // ---- timers ---------------------------------------------------------------------------------
@@ -452,7 +482,8 @@ export class Client implements WheelEntry, HubClient {
       this.write(this.encoding.pingFrame);
       this.pingOutstanding = true;
       this.nextPingAt = now + s.pingIntervalMs;
-      if (s.pongTimeoutMs > 0) this.pongDeadline = now + s.pongTimeoutMs;
+      // Unidirectional clients never answer pings (§2.6).
+      if (s.pongTimeoutMs > 0 && !this.transport.unidirectional) this.pongDeadline = now + s.pongTimeoutMs;
     }
     this.reschedule(now);
   }
@@ -487,17 +518,6 @@ export class Client implements WheelEntry, HubClient {
     }
     this.ctx.wheel.schedule(this, Math.max(due, now));
   }
-}
-
-/** A close frame's reason must fit in 123 bytes of UTF-8; cut on a character boundary. */
-function closeReason(reason: string): string {
-  if (Buffer.byteLength(reason) <= 123) return reason;
-  let out = '';
-  for (const ch of reason) {
-    if (Buffer.byteLength(out + ch) > 123) break;
-    out += ch;
-  }
-  return out;
 }
 
 function hasRequest(c: Command): boolean {

@@ -10,6 +10,7 @@ import type { GyreConfig } from '@gyre/config';
 import type { Logger } from '@gyre/observability';
 import type { BusHistoryStore, BusPresenceStore } from '@gyre/store';
 import type { Hub } from './hub.js';
+import type { LocalTopics } from './local_topics.js';
 import type { EdgeMetrics } from './metrics.js';
 import type { PresenceTracker } from './presence.js';
 import type { Registry } from './registry.js';
@@ -91,6 +92,8 @@ export interface EdgeContext {
   readonly history: BusHistoryStore;
   readonly presence: BusPresenceStore;
   readonly hub: Hub;
+  /** Topic fan-out for connections without uWS topics (see local_topics.ts). */
+  readonly localTopics: LocalTopics;
   readonly registry: Registry;
   readonly wheel: TimerWheel;
   readonly presenceTracker: PresenceTracker;

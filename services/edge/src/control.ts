@@ -4,7 +4,8 @@
  *
  * Targeting (ControlTarget, the server API semantics): the connections of `user` ("" = anonymous
  * ones, or every connection with all_users), narrowed to one client id / session when set. Plain
- * WebSocket connections have no session, so a session target never matches them.
+ * WebSocket connections have no session, so a session target never matches them; an emulated or
+ * unidirectional connection matches only its own session (never shown to other clients).
  *
  * - subscribe: a server-side subscription on each target not already subscribed: the `Subscribe`
  *   push (`recoverable`, `epoch`, `offset`, `positioned`, `data`) goes out before its publications;
@@ -36,7 +37,7 @@ export function targets(ctx: EdgeContext, t: busPb.ControlTarget | undefined): C
   for (const c of pool) {
     if (c.closed || c.state !== 'connected') continue;
     if (t.client !== '' && c.id !== t.client) continue;
-    if (t.session !== '') continue;
+    if (t.session !== '' && c.session !== t.session) continue;
     out.push(c);
   }
   return out;

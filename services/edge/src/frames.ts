@@ -27,8 +27,12 @@ export interface Encoding {
   readonly name: 'json' | 'protobuf';
   /** WebSocket frame type: false = text (JSON), true = binary (protobuf). */
   readonly binary: boolean;
-  /** One topic-name letter per encoding, see hub.ts. */
-  readonly topicLetter: 'j' | 'p';
+  /**
+   * Index of this encoding in the hub's per-encoding arrays: 0 JSON, 1 protobuf, 2 and 3 their
+   * unidirectional forms (bare Pushes, frames_uni.ts). One topic-name letter per slot, see hub.ts.
+   */
+  readonly slot: 0 | 1 | 2 | 3;
+  readonly topicLetter: 'j' | 'p' | 'u' | 'g';
   /** The empty Reply that is a server ping: `{}` / `0x00`. */
   readonly pingFrame: Frame;
   /** Throws ProtocolDecodeError on anything malformed. */
@@ -48,6 +52,7 @@ const AS_STRING = { publicationDataAsString: true } as const;
 export const jsonEncoding: Encoding = {
   name: 'json',
   binary: false,
+  slot: 0,
   topicLetter: 'j',
   pingFrame: '{}',
   decode: (frame) => decodeCommandsJson(frame),
@@ -63,6 +68,7 @@ const PING_PROTOBUF = new Uint8Array([0]);
 export const protobufEncoding: Encoding = {
   name: 'protobuf',
   binary: true,
+  slot: 1,
   topicLetter: 'p',
   pingFrame: PING_PROTOBUF,
   decode: (frame) => decodeCommandsProtobuf(frame),

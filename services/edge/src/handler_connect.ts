@@ -140,8 +140,13 @@ export async function handleConnect(client: Client, req: ConnectRequest, id: num
   }
   if (s.pingIntervalMs > 0) {
     result.ping = Math.max(1, Math.floor(s.pingIntervalMs / 1000));
-    result.pong = s.pongTimeoutMs > 0;
+    // Unidirectional clients cannot answer pings (§2.6).
+    result.pong = s.pongTimeoutMs > 0 && !client.transport.unidirectional;
   }
+  // Emulated transports post later commands to /emulation with session and node; a
+  // unidirectional client gets its session to be targeted by the server API (seed 000).
+  if (client.session !== '') result.session = client.session;
+  if (client.transport.emulation) result.node = ctx.nodeId;
   if (s.connectIncludeServerTime) result.time = BigInt(nowMs);
   for (const p of prepared) result.subs[p.sub.channel] = p.result;
 
@@ -150,6 +155,6 @@ export async function handleConnect(client: Client, req: ConnectRequest, id: num
   reply.connect = result;
   client.connected(nowMs);
   client.sendReply(reply);
-  ctx.metrics.connectionAccepted();
+  ctx.metrics.connectionAccepted(client.transport.name);
   for (const p of prepared) commitSubscription(p);
 }

@@ -7,11 +7,15 @@
  * - Each ChannelMessage is decoded once; each publication is encoded once per protocol (JSON,
  *   protobuf) and written with uWS topic publish, so the C++ layer copies the same bytes to every
  *   subscriber. No JavaScript runs per subscriber on that path.
+ * - Connections whose transport has no uWS topics (HTTP streams, SSE, unidirectional ones) join
+ *   the same topic names in LocalTopics (local_topics.ts), which writes the already-encoded frame,
+ *   framed once per transport framing, to each of them. Unidirectional connections get bare
+ *   Pushes: their encodings are slots of their own (frames_uni.ts), with their own topics.
  * - Per-subscriber JavaScript only for members that need something different, each variant
  *   still encoded once per publication: subscriptions being set up (buffered), positioned ones
  *   catching up to the channel's position, delta subscribers, tags-filter subscribers.
  *
- * Topics (one uWS topic per kind and protocol, `<kind><protocol letter><channel>`):
+ * Topics (one uWS topic per kind and encoding slot, `<kind><encoding letter><channel>`):
  * - `a` every publication as it arrives, for plain (non-positioned) subscriptions;
  * - `s` the sequenced stream for positioned / recoverable subscriptions: publications of a history
  *   channel in offset order, each exactly once, without gaps. An out-of-order arrival waits
@@ -35,6 +39,7 @@ import { bus as busPb, messages, protocol, ProtocolEncodeError, type ClientInfo,
 import { publicationToProto, type HistoryStore } from '@gyre/store';
 import type { Encoding, Frame } from './frames.js';
 import { createFossilDelta } from './delta_fossil.js';
+import type { LocalTopics } from './local_topics.js';
 
 /** How long a sequenced channel waits for an out-of-order gap to fill before reading history. */
 export const REORDER_WAIT_MS = 200;
@@ -89,18 +94,26 @@ const enum P {
   Pb = 1,
 }
 
-const encIndex = (e: Encoding): P => (e.binary ? P.Pb : P.J);
+/** Encoding slots (frames.ts Encoding.slot): JSON, protobuf, uni JSON, uni protobuf. */
+type Slot = Encoding['slot'];
+type PerSlot<T> = [T, T, T, T];
+const SLOTS: readonly Slot[] = [0, 1, 2, 3];
+/** Slots whose frames uWS topics carry (WebSocket members); the others exist only locally. */
+const NATIVE_SLOTS = 2;
+
+const encIndex = (e: Encoding): Slot => e.slot;
+const perSlot = (kind: string, name: string): PerSlot<string> => [`${kind}j${name}`, `${kind}p${name}`, `${kind}u${name}`, `${kind}g${name}`];
 
 export class HubChannel {
   readonly members = new Set<HubMember>();
   /** Members needing per-subscriber delivery (pending, sync, individual). */
   readonly individuals = new Set<HubMember>();
-  readonly plainTopic: [string, string];
-  readonly seqTopic: [string, string];
-  readonly jlTopic: [string, string];
-  readonly nPlain: [number, number] = [0, 0];
-  readonly nSeq: [number, number] = [0, 0];
-  readonly nJoinLeave: [number, number] = [0, 0];
+  readonly plainTopic: PerSlot<string>;
+  readonly seqTopic: PerSlot<string>;
+  readonly jlTopic: PerSlot<string>;
+  readonly nPlain: PerSlot<number> = [0, 0, 0, 0];
+  readonly nSeq: PerSlot<number> = [0, 0, 0, 0];
+  readonly nJoinLeave: PerSlot<number> = [0, 0, 0, 0];
   /** Positioned members (any mode); the sequencer only bothers with gaps when there are some. */
   positionedCount = 0;
   /** Last offset released on the sequenced path; null until the first one. */
@@ -114,16 +127,15 @@ export class HubChannel {
   closed = false;
 
   constructor(readonly name: string) {
-    this.plainTopic = [`aj${name}`, `ap${name}`];
-    this.seqTopic = [`sj${name}`, `sp${name}`];
-    this.jlTopic = [`lj${name}`, `lp${name}`];
+    this.plainTopic = perSlot('a', name);
+    this.seqTopic = perSlot('s', name);
+    this.jlTopic = perSlot('l', name);
   }
 }
 
 /** Lazily encoded frames of one publication: each variant at most once, whoever needs it. */
 class PubFrames {
-  private json: Frame | undefined;
-  private proto: Frame | undefined;
+  private readonly plain: PerSlot<Frame | undefined> = [undefined, undefined, undefined, undefined];
   private jsonStr: Frame | undefined;
   private patch: { data: Uint8Array } | null | undefined;
   private jsonPatch: Frame | null | undefined;
@@ -133,20 +145,20 @@ class PubFrames {
     private readonly channel: string,
     readonly cp: busPb.ChannelPublication,
     readonly pub: Publication,
-    private readonly encodings: readonly [Encoding, Encoding],
+    private readonly encodings: readonly Encoding[],
   ) {
     // What a Centrifugo OSS server puts on the wire: no time, and no delta flag from the bus.
     pub.time = 0n;
     pub.delta = false;
   }
 
-  get(i: P): Frame {
-    if (i === P.J) return (this.json ??= this.encodings[P.J].encodePublication(this.channel, this.pub));
-    return (this.proto ??= this.encodings[P.Pb].encodePublication(this.channel, this.pub));
+  get(i: Slot): Frame {
+    return (this.plain[i] ??= this.encodings[i]!.encodePublication(this.channel, this.pub));
   }
 
-  /** The frame for a delta subscriber whose base is `base`. */
-  delta(i: P, base: bigint): Frame {
+  /** The frame for a delta subscriber whose base is `base` (bidirectional encodings only). */
+  delta(i: Slot, base: bigint): Frame {
+    if (i !== P.J && i !== P.Pb) return this.get(i);
     const off = this.pub.offset;
     if (this.cp.delta && this.cp.prevData !== undefined && this.cp.prevOffset === off - 1n && base === off - 1n) {
       if (this.patch === undefined) {
@@ -155,10 +167,10 @@ class PubFrames {
       }
       if (this.patch !== null) {
         const p = { ...this.pub, data: this.patch.data, delta: true };
-        if (i === P.Pb) return (this.protoPatch ??= this.encodings[P.Pb].encodePublication(this.channel, p));
+        if (i === P.Pb) return (this.protoPatch ??= this.encodings[P.Pb]!.encodePublication(this.channel, p));
         if (this.jsonPatch === undefined) {
           try {
-            this.jsonPatch = this.encodings[P.J].encodePublication(this.channel, p, true);
+            this.jsonPatch = this.encodings[P.J]!.encodePublication(this.channel, p, true);
           } catch (err) {
             // A patch that cuts a multi-byte character is no JSON string: send full data then.
             if (!(err instanceof ProtocolEncodeError)) throw err;
@@ -168,18 +180,21 @@ class PubFrames {
         if (this.jsonPatch !== null) return this.jsonPatch;
       }
     }
-    if (i === P.J) return (this.jsonStr ??= this.encodings[P.J].encodePublication(this.channel, this.pub, true));
+    if (i === P.J) return (this.jsonStr ??= this.encodings[P.J]!.encodePublication(this.channel, this.pub, true));
     return this.get(P.Pb);
   }
 }
 
 export interface HubDeps {
   app: TemplatedApp;
+  /** Same topics for connections without uWS topics (HTTP streams, SSE, unidirectional). */
+  local: LocalTopics;
   bus: Bus;
   prefix: string;
   logger: Logger;
   history: HistoryStore;
-  encodings: readonly [Encoding, Encoding];
+  /** Every encoding, indexed by its slot (frames.ts, frames_uni.ts). */
+  encodings: readonly Encoding[];
   /** `history_meta_ttl` of a channel, for gap-fill reads (ms; 0 = default). */
   metaTtlMs(channel: string): number;
 }
@@ -536,7 +551,7 @@ export class Hub {
     this.joinTopic(ch, m, ch.seqTopic, ch.nSeq);
   }
 
-  private joinTopic(ch: HubChannel, m: HubMember, topics: [string, string], counts: [number, number]): void {
+  private joinTopic(ch: HubChannel, m: HubMember, topics: PerSlot<string>, counts: PerSlot<number>): void {
     const enc = encIndex(m.client.encoding);
     m.client.joinTopic(topics[enc]);
     m.topic = topics[enc];
@@ -546,7 +561,7 @@ export class Hub {
 
   /** Whether a positioned member other than `except` is past its pending phase. */
   private hasLivePositioned(ch: HubChannel, except: HubMember | null): boolean {
-    if (ch.nSeq[0] + ch.nSeq[1] > 0) return true;
+    for (const n of ch.nSeq) if (n > 0) return true;
     for (const m of ch.individuals) if (m !== except && m.positioned && m.mode !== 'pending') return true;
     return false;
   }
@@ -558,41 +573,50 @@ export class Hub {
     for (const m of victims) m.insufficientState();
   }
 
-  private publishTopic(ch: HubChannel, topics: [string, string], counts: [number, number], frames: PubFrames): void {
-    const app = this.deps.app;
-    if (counts[P.J] > 0) {
-      let frame: Frame | null = null;
+  /** One publication to a topic kind: uWS for WebSocket members, LocalTopics for the rest. */
+  private publishTopic(ch: HubChannel, topics: PerSlot<string>, counts: PerSlot<number>, frames: PubFrames): void {
+    const { app, local, encodings } = this.deps;
+    for (const i of SLOTS) {
+      if (counts[i] === 0) continue;
+      const topic = topics[i];
+      let frame: Frame;
       try {
-        frame = frames.get(P.J);
+        frame = frames.get(i);
       } catch (err) {
         if (!(err instanceof ProtocolEncodeError)) throw err;
         // Binary data for JSON subscribers: each of them is disconnected with 3506.
-        for (const m of [...ch.members]) if (m.topic === topics[P.J]) m.client.encodingFailed(err);
+        for (const m of [...ch.members]) if (m.topic === topic) m.client.encodingFailed(err);
+        continue;
       }
-      if (frame !== null) app.publish(topics[P.J], frame, false);
+      if (i < NATIVE_SLOTS) app.publish(topic, frame, encodings[i]!.binary);
+      local.publish(topic, frame);
     }
-    if (counts[P.Pb] > 0) app.publish(topics[P.Pb], frames.get(P.Pb), true);
   }
 
   // ---- join / leave ---------------------------------------------------------------------------
 
   private joinLeave(ch: HubChannel, kind: 'join' | 'leave', info: ClientInfo): void {
-    if (ch.nJoinLeave[P.J] + ch.nJoinLeave[P.Pb] === 0) return;
+    if (!ch.nJoinLeave.some((n) => n > 0)) return;
     const push = messages.newPush();
     push.channel = ch.name;
     if (kind === 'join') push.join = create(protocol.JoinSchema, { info });
     else push.leave = create(protocol.LeaveSchema, { info });
     const reply = messages.newReply();
     reply.push = push;
-    const app = this.deps.app;
-    if (ch.nJoinLeave[P.J] > 0) {
+    const { app, local, encodings } = this.deps;
+    for (const i of SLOTS) {
+      if (ch.nJoinLeave[i] === 0) continue;
+      const enc = encodings[i]!;
+      let frame: Frame;
       try {
-        app.publish(ch.jlTopic[P.J], this.deps.encodings[P.J].encodeReply(reply), false);
+        frame = enc.encodeReply(reply);
       } catch (err) {
         if (!(err instanceof ProtocolEncodeError)) throw err;
         this.deps.logger.warn({ channel: ch.name }, 'dropping join/leave with non-JSON info for JSON subscribers');
+        continue;
       }
+      if (i < NATIVE_SLOTS) app.publish(ch.jlTopic[i], frame, enc.binary);
+      local.publish(ch.jlTopic[i], frame);
     }
-    if (ch.nJoinLeave[P.Pb] > 0) app.publish(ch.jlTopic[P.Pb], this.deps.encodings[P.Pb].encodeReply(reply), true);
   }
 }

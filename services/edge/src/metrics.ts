@@ -39,8 +39,8 @@ export class EdgeMetrics {
     this.m.clientRecover.inc({ recovered: String(recovered), has_recovered_publications: String(hasPublications) });
   }
 
-  connectionAccepted(): void {
-    this.m.clientConnectionsAccepted.inc({ transport: 'websocket', client_name: '', client_version: '' });
+  connectionAccepted(transport = 'websocket'): void {
+    this.m.clientConnectionsAccepted.inc({ transport, client_name: '', client_version: '' });
   }
 
   connectionsInflight(n: number): void {

@@ -21,7 +21,9 @@ import { BackpressureSweep } from './backpressure.js';
 import { settingsFrom, type EdgeContext } from './context.js';
 import { ControlHandler, controlSubject } from './control.js';
 import { jsonEncoding, protobufEncoding } from './frames.js';
+import { uniJsonEncoding, uniProtobufEncoding } from './frames_uni.js';
 import { Hub } from './hub.js';
+import { LocalTopics } from './local_topics.js';
 import { EdgeMetrics } from './metrics.js';
 import { NodeInfoPublisher } from './node_info.js';
 import { PresenceTracker } from './presence.js';
@@ -69,13 +71,15 @@ export async function startEdge(deps: EdgeDeps): Promise<EdgeHandle> {
   const wheel = new TimerWheel(deps.tickMs ?? 50, 4096, Date.now, (err) => logger.error({ err }, 'timer wheel callback failed'));
   const registry = new Registry();
   const presenceTracker = new PresenceTracker(presence, bus, prefix, logger, settings.presenceUpdateIntervalMs);
+  const localTopics = new LocalTopics();
   const hub = new Hub({
     app,
+    local: localTopics,
     bus,
     prefix,
     logger,
     history,
-    encodings: [jsonEncoding, protobufEncoding],
+    encodings: [jsonEncoding, protobufEncoding, uniJsonEncoding, uniProtobufEncoding],
     metaTtlMs: () => 0,
   });
   const ctx: EdgeContext = {
@@ -94,6 +98,7 @@ export async function startEdge(deps: EdgeDeps): Promise<EdgeHandle> {
     history,
     presence,
     hub,
+    localTopics,
     registry,
     wheel,
     presenceTracker,

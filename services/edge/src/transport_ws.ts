@@ -24,11 +24,79 @@
  * - Closing the listen socket (services/gyre) stops new upgrades; open sockets stay until the edge
  *   closes them (3001 on shutdown).
  */
-import uWS, { type HttpRequest, type HttpResponse, type TemplatedApp, type us_socket_context_t } from 'uWebSockets.js';
+import uWS, { type HttpRequest, type HttpResponse, type TemplatedApp, type WebSocket, type us_socket_context_t } from 'uWebSockets.js';
+import type { DisconnectReason } from '@gyre/protocol';
 import type { EdgeContext } from './context.js';
 import { Client, type WsData } from './client.js';
-import { selectEncoding } from './frames.js';
+import { selectEncoding, type Encoding, type Frame } from './frames.js';
 import { originChecker } from './glob.js';
+import type { Framing, NativeTopics, Transport } from './transport.js';
+
+/** WebSocket frames carry a part as it is; several parts are joined by the encoding. */
+const wsFraming: Framing = { name: 'websocket', frame: (part) => part };
+
+/**
+ * The Transport of one uWS WebSocket. Every write is corked (it may come from outside a uWS
+ * callback); topics are uWS's own, so fan-out to WebSocket members never runs JavaScript per
+ * member. `ws` must not be used after uWS called the close handler: the Client stops writing
+ * once it is closed, and uWS calls close from `end()` itself.
+ */
+export class WsTransport implements Transport, NativeTopics {
+  readonly name = 'websocket';
+  readonly unidirectional = false;
+  readonly emulation = false;
+  readonly framing = wsFraming;
+  readonly topics: NativeTopics = this;
+
+  constructor(
+    private readonly ws: WebSocket<WsData>,
+    readonly encoding: Encoding,
+  ) {}
+
+  write(parts: readonly Frame[]): void {
+    const frame = this.encoding.join(parts);
+    const ws = this.ws;
+    const binary = this.encoding.binary;
+    ws.cork(() => {
+      ws.send(frame, binary);
+    });
+  }
+
+  writeFramed(data: Frame): void {
+    this.write([data]);
+  }
+
+  bufferedAmount(): number {
+    return this.ws.getBufferedAmount();
+  }
+
+  close(d: DisconnectReason): void {
+    try {
+      this.ws.end(d.code, closeReason(d.reason));
+    } catch {
+      // Already closed by uWS.
+    }
+  }
+
+  subscribe(topic: string): void {
+    this.ws.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    this.ws.unsubscribe(topic);
+  }
+}
+
+/** A close frame's reason must fit in 123 bytes of UTF-8; cut on a character boundary. */
+export function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let out = '';
+  for (const ch of reason) {
+    if (Buffer.byteLength(out + ch) > 123) break;
+    out += ch;
+  }
+  return out;
+}
 
 export interface UpgradeGate {
   /** Whether a new connection may be accepted now (connection_limit, connection_rate_limit, draining). */
@@ -115,7 +183,7 @@ export function mountWebsocket(app: TemplatedApp, ctx: EdgeContext, gate: Upgrad
 
     open: (ws) => {
       const data = ws.getUserData();
-      const client = new Client(ctx, ws, data.encoding, data.headers);
+      const client = new Client(ctx, new WsTransport(ws, data.encoding), data.headers);
       data.client = client;
       client.opened(Date.now());
     },
