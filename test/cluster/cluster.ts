@@ -223,7 +223,7 @@ export class Cluster {
       method: 'POST',
       body: JSON.stringify(params),
       headers: { 'X-API-Key': API_KEY, 'content-type': 'application/json', connection: 'close' },
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(15_000),
     });
     const text = await res.text();
     return { status: res.status, body: JSON.parse(text) as ApiReply['body'] };
