@@ -57,7 +57,7 @@ if (!run) {
   process.exit(2);
 }
 const cluster = await Cluster.start();
-let problems: string[] = [];
+let problems: string[];
 try {
   await cluster.spawnAll();
   // Every process sends (or not) its first heartbeat at start; give the slowest one a beat.
