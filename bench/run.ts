@@ -5,10 +5,10 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runOne, type RunContext } from './lib/driver.js';
+import { runOne, type RunContext, type TargetResult } from './lib/driver.js';
 import { describeMachine, hardNofile, machine, softNofile } from './lib/machine.js';
 import { pickLatest, ratioChartSvg, ratioRows, ratioTableText, renderDocs, targetChecks, type ResultDoc, type ScenarioResult } from './lib/report.js';
-import { GROUPS, scenarios, type ScenarioGroup } from './lib/scenarios.js';
+import { GROUPS, scenarios, type Scenario, type ScenarioGroup } from './lib/scenarios.js';
 import { fmt } from './lib/stats.js';
 import { CENTRIFUGO_MODULE, CENTRIFUGO_VERSION } from './lib/centrifugo.js';
 import { TARGET_IDS, TARGETS, type TargetId } from './lib/targets.js';
@@ -30,6 +30,7 @@ Options:
   --cpu-prof              write V8 CPU profiles of the Node servers to bench/results/tmp/<run>/profiles
   --no-write              print only: no results file, no docs refresh
   --per-worker N          connections per load-generator process (default 10000)
+  --retries N             rerun a latency window disturbed by other work up to N times (default 2, quick 0)
 `;
 
 interface Options {
@@ -42,10 +43,11 @@ interface Options {
   cpuProf: boolean;
   write: boolean;
   perWorker: number;
+  retries: number;
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { groups: [], only: [], quick: false, targets: [...TARGET_IDS], protocol: 'json', pin: true, cpuProf: false, write: true, perWorker: 10_000 };
+  const o: Options = { groups: [], only: [], quick: false, targets: [...TARGET_IDS], protocol: 'json', pin: true, cpuProf: false, write: true, perWorker: 10_000, retries: -1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -60,6 +62,7 @@ function parse(argv: string[]): Options {
     else if (a === '--cpu-prof') o.cpuProf = true;
     else if (a === '--no-write') o.write = false;
     else if (a === '--per-worker') o.perWorker = Number(val());
+    else if (a === '--retries') o.retries = Number(val());
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -70,6 +73,7 @@ function parse(argv: string[]): Options {
       o.only.push(a);
     } else throw new Error(`unknown argument "${a}"\n\n${USAGE}`);
   }
+  if (o.retries < 0) o.retries = o.quick ? 0 : 2;
   if (o.groups.length === 0) throw new Error(`no scenario given\n\n${USAGE}`);
   o.groups = [...new Set(o.groups)];
   for (const t of o.targets) if (!TARGET_IDS.includes(t)) throw new Error(`unknown target "${t}" (known: ${TARGET_IDS.join(', ')})`);
@@ -136,9 +140,27 @@ async function main(): Promise<number> {
     perWorker: o.perWorker,
     perAddress: 10_000,
     runIndex: Math.floor(Date.now() / 1000) % 250,
+    quietWaitMs: o.quick ? 3_000 : 60_000,
     log,
   };
   if (ctx.cpuProfDir) mkdirSync(ctx.cpuProfDir, { recursive: true });
+
+  /**
+   * Latency is what other work on a shared machine disturbs: a window in which other processes took
+   * more than a quarter of a core is run again, and the least disturbed attempt is kept.
+   */
+  const measure = async (s: Scenario, t: TargetId): Promise<TargetResult> => {
+    let best: TargetResult | null = null;
+    const other = (x: TargetResult): number => x.publish?.otherCpuPercent ?? 0;
+    for (let attempt = 1; attempt <= 1 + (s.primary === 'p99Ms' ? o.retries : 0); attempt++) {
+      ctx.runIndex++;
+      const cur = { ...(await runOne(s, t, ctx)), attempts: attempt };
+      if (best === null || (cur.status === 'ok' && (best.status !== 'ok' || other(cur) < other(best)))) best = cur;
+      if (best.status !== 'ok' || other(best) <= 25 || attempt > o.retries) break;
+      log(`     disturbed by other work (${fmt(other(cur))}% of a core); running again`);
+    }
+    return best!;
+  };
 
   const date = new Date().toISOString().slice(0, 10);
   const all: ScenarioResult[] = [];
@@ -154,18 +176,17 @@ async function main(): Promise<number> {
           results.push({ target: t, label: TARGETS[t].label, status: 'unavailable' as const, reason: a.reason, warnings: [] });
           continue;
         }
-        ctx.runIndex++;
         log(`  -- ${t}`);
-        const r = await runOne(s, t, ctx);
+        const r = await measure(s, t);
         results.push(r);
         if (r.status !== 'ok') log(`     ${r.status}: ${r.reason}`);
         else {
           const bits: string[] = [];
           if (r.publish) {
             const p = r.publish;
-            bits.push(`${fmt(p.deliveredPerSec)} msgs/s`, `${fmt(p.cpuUsPerMsg)} µs CPU/msg`, `server ${fmt(p.serverCpuPercent)}% CPU`, `p50/p99/max ${fmt(p.latencyMs.p50)}/${fmt(p.latencyMs.p99)}/${fmt(p.latencyMs.max)} ms`, `API call p50/p99 ${fmt(p.apiCallMs.p50)}/${fmt(p.apiCallMs.p99)} ms`, `${fmt(p.framesPerMsg)} frames/msg`, `loss ${fmt(p.lossPercent)}%`, `loadgen ${fmt(p.loadgenCpuPercent)}% CPU`);
+            bits.push(`${fmt(p.deliveredPerSec)} msgs/s`, `${fmt(p.cpuUsPerMsg)} µs CPU/msg`, `server ${fmt(p.serverCpuPercent)}% CPU`, `p50/p99/max ${fmt(p.latencyMs.p50)}/${fmt(p.latencyMs.p99)}/${fmt(p.latencyMs.max)} ms`, `API call p50/p99 ${fmt(p.apiCallMs.p50)}/${fmt(p.apiCallMs.p99)} ms`, `${fmt(p.framesPerMsg)} frames/msg`, `loss ${fmt(p.lossPercent)}%`, `loadgen ${fmt(p.loadgenCpuPercent)}% CPU`, `others ${fmt(p.otherCpuPercent)}% CPU`);
           }
-          if (r.connect && !r.publish) bits.push(`${fmt(r.connect.perSec)} connects/s`, `${fmt(r.connect.serverCpuUsPerConnect)} µs CPU/connect`);
+          if (r.connect && !r.publish) bits.push(`${fmt(r.connect.perSec)} connects/s`, `${fmt(r.connect.serverCpuUsPerConnect)} µs CPU/connect`, `server ${fmt(r.connect.serverCpuPercent)}% / loadgen ${fmt(r.connect.loadgenCpuPercent)}% CPU`);
           if (r.rss) bits.push(`RSS ${fmt(r.rss.endBytes / 2 ** 20)} MiB (${fmt(r.rss.perConnBytes / 1024)} KiB/conn)`);
           if (r.idle) bits.push(`idle CPU ${fmt(r.idle.serverCpuPercent)}%`);
           log(`     ${bits.join(', ')}`);

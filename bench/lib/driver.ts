@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { connectCommand, decodeReplies, isPing, subscribeCommands } from '../loadgen/commands.js';
 import type { FromWorker, SetupResult, Snapshot, ToWorker, WorkerSetup } from '../loadgen/ipc.js';
 import type { FromPublisher, PublisherResult, PublisherStart } from '../loadgen/publisher.js';
-import { newTotals, WsConn, type Protocol, type Totals } from '../loadgen/ws_conn.js';
+import { monoUs, newTotals, WsConn, type Protocol, type Totals } from '../loadgen/ws_conn.js';
+import { findProfiles, formatSummary, readProfile, summarizeProfile, type ProfileSummary } from './cpuprofile.js';
 import { generateConnectToken } from '@gyre/auth';
 import { machineTicks, treeUsage, type TreeUsage } from './procstat.js';
 import { offeredPerSec, type Scenario } from './scenarios.js';
@@ -32,6 +33,8 @@ export interface RunContext {
   perAddress: number;
   /** Distinct per scenario × target run, so source addresses (and their ports) are fresh. */
   runIndex: number;
+  /** How long to wait for other work on the machine to finish before each run. */
+  quietWaitMs: number;
   log: (s: string) => void;
 }
 
@@ -46,6 +49,9 @@ export interface ConnectStats {
   latencyMs: Distribution;
   serverCpuSec: number;
   serverCpuUsPerConnect: number;
+  /** Over the connect phase, % of one core. */
+  serverCpuPercent: number;
+  loadgenCpuPercent: number;
 }
 
 export interface PublishStats {
@@ -92,6 +98,12 @@ export interface TargetResult {
   dropped?: number;
   dropReasons?: Record<string, number>;
   serverThreads?: number;
+  /** Cores busy with other work just before the run (after waiting for quiet). */
+  busyCoresBefore?: number;
+  /** Runs made (a latency window disturbed by other work is run again). */
+  attempts?: number;
+  /** With --cpu-prof: where the server's time went in the measured window. */
+  profiles?: ProfileSummary[];
   warnings: string[];
 }
 
@@ -250,14 +262,40 @@ function measure(server: RunningServer, loadPids: number[]): Probe {
   return { server: treeUsage(server.roots), load: treeUsage(loadPids), machine: machineTicks(), atMs: performance.now() };
 }
 
+/**
+ * Waits (up to `maxMs`) until the machine is quiet: other sessions' builds and test suites share these
+ * cores, and a window measured while they run has disturbed latencies. Returns the busy cores seen.
+ */
+async function waitForQuiet(maxMs: number, log: (s: string) => void): Promise<number> {
+  const until = Date.now() + maxMs;
+  let said = false;
+  for (;;) {
+    const a = machineTicks();
+    await sleep(1000);
+    const b = machineTicks();
+    const busyCores = ((b.busy - a.busy) / Math.max(1, b.total - a.total)) * cpuCount();
+    if (busyCores < 0.3 || Date.now() >= until) {
+      if (said) log(`    machine ${busyCores < 0.3 ? 'quiet' : 'still busy'} (${busyCores.toFixed(2)} cores busy)`);
+      return busyCores;
+    }
+    if (!said) log(`    waiting for the machine to quiet down (${busyCores.toFixed(2)} cores busy with other work)`);
+    said = true;
+  }
+}
+
 export async function runOne(s: Scenario, targetId: TargetId, ctx: RunContext): Promise<TargetResult> {
   const target = TARGETS[targetId];
   const res: TargetResult = { target: targetId, label: target.label, status: 'failed', warnings: [] };
+  res.busyCoresBefore = await waitForQuiet(ctx.quietWaitMs, ctx.log);
   const tmp = join(ctx.tmpDir, `${s.name}-${targetId}`);
   mkdirSync(tmp, { recursive: true });
   let server: RunningServer;
+  const profDir = ctx.cpuProfDir ? join(ctx.cpuProfDir, `${s.name}-${targetId}`) : null;
+  if (profDir) mkdirSync(profDir, { recursive: true });
+  // The measured window in monotonic µs (for restricting CPU profiles to it).
+  let window: [number, number] = [-Infinity, Infinity];
   try {
-    server = await target.start({ repoRoot: ctx.repoRoot, cacheDir: ctx.cacheDir, tmpDir: tmp, cpus: ctx.serverCpus, cpuProfDir: ctx.cpuProfDir, log: ctx.log });
+    server = await target.start({ repoRoot: ctx.repoRoot, cacheDir: ctx.cacheDir, tmpDir: tmp, cpus: ctx.serverCpus, cpuProfDir: profDir, log: ctx.log });
   } catch (err) {
     res.status = 'unavailable';
     res.reason = `did not start: ${(err as Error).message}`;
@@ -317,13 +355,20 @@ export async function runOne(s: Scenario, targetId: TargetId, ctx: RunContext): 
     const failed = setups.reduce((a, r) => a + r.failed, 0);
     const reasons: Record<string, number> = {};
     for (const r of setups) for (const [k, v] of Object.entries(r.reasons)) reasons[k] = (reasons[k] ?? 0) + v;
-    const span = (Math.max(...setups.map((r) => r.lastReadyUs)) - Math.min(...setups.map((r) => r.firstStartUs))) / 1e6;
+    window = [Math.min(...setups.map((r) => r.firstStartUs)), Math.max(...setups.map((r) => r.lastReadyUs))];
+    const span = (window[1] - window[0]) / 1e6;
     const connectCpu = c1.server.cpuSec - c0.server.cpuSec;
     res.connect = {
       requested: s.connections, ok, failed, reasons, seconds: span, perSec: span > 0 ? ok / span : 0,
       latencyMs: scaleDistribution(distribution(setups.flatMap((r) => r.connectUs)), 1e-3),
       serverCpuSec: connectCpu, serverCpuUsPerConnect: ok > 0 ? (connectCpu / ok) * 1e6 : NaN,
+      serverCpuPercent: (connectCpu / ((c1.atMs - c0.atMs) / 1000)) * 100,
+      loadgenCpuPercent: ((c1.load.cpuSec - c0.load.cpuSec) / ((c1.atMs - c0.atMs) / 1000)) * 100,
     };
+    const loadCores = ctx.loadCpus ? ctx.loadCpus.split(',').length : cpuCount();
+    if (s.group === 'connect' && res.connect.loadgenCpuPercent > 85 * loadCores) {
+      res.warnings.push(`connects/s is limited by the load generator (${res.connect.loadgenCpuPercent.toFixed(0)}% CPU on ${loadCores} core(s), server ${res.connect.serverCpuPercent.toFixed(0)}%): compare CPU per connect`);
+    }
     ctx.log(`    connected ${ok}/${s.connections} in ${span.toFixed(2)} s${failed ? `, ${failed} failed: ${JSON.stringify(reasons)}` : ''}`);
     if (ok === 0) {
       res.reason = `no connection succeeded: ${JSON.stringify(reasons)}`;
@@ -338,8 +383,10 @@ export async function runOne(s: Scenario, targetId: TargetId, ctx: RunContext): 
 
     if (s.idleMs > 0) {
       const i0 = measure(server, loadPids());
+      const i0Us = monoUs();
       await sleep(s.idleMs);
       const i1 = measure(server, loadPids());
+      window = [i0Us, monoUs()];
       const sec = (i1.atMs - i0.atMs) / 1000;
       const cpu = i1.server.cpuSec - i0.server.cpuSec;
       res.idle = { windowSec: sec, serverCpuPercent: (cpu / sec) * 100, cpuUsPerConnSec: (cpu / sec / ok) * 1e6 };
@@ -367,6 +414,7 @@ export async function runOne(s: Scenario, targetId: TargetId, ctx: RunContext): 
       const b = measure(server, loadPids());
       const sb = await snapshot(workers);
       const bUs = Math.min(...sb.map((x) => x.atUs));
+      window = [aUs, bUs];
       const pub = await publisher.next('done', 60_000);
       // Drain: wait until the counts stop moving.
       let last = sumTotals(await snapshot(workers));
@@ -419,7 +467,6 @@ export async function runOne(s: Scenario, targetId: TargetId, ctx: RunContext): 
       if (pub.skipped > 0) res.warnings.push(`publisher skipped ${pub.skipped} of ${pub.scheduled} scheduled calls (more than ${start.maxInFlight} in flight)`);
       if (pub.failed > 0) res.warnings.push(`${pub.failed} API calls failed: ${JSON.stringify(pub.errors)}`);
       if (pp.deliveredPerSec < 0.95 * pp.offeredPerSec) res.warnings.push(`delivered ${Math.round(pp.deliveredPerSec)}/s of ${Math.round(pp.offeredPerSec)}/s offered`);
-      const loadCores = ctx.loadCpus ? ctx.loadCpus.split(',').length : 2;
       if (pp.loadgenCpuPercent > 85 * loadCores) res.warnings.push(`load generator near saturation (${pp.loadgenCpuPercent.toFixed(0)}% CPU on ${loadCores} core(s)): figures may be limited by the client`);
       if (pp.lost !== 0) res.warnings.push(`${pp.lost} of ${pp.expected} expected deliveries missing (${pp.lossPercent.toFixed(3)}%)`);
     }
@@ -434,6 +481,11 @@ export async function runOne(s: Scenario, targetId: TargetId, ctx: RunContext): 
     // The server goes first: it closes the sockets, so TIME_WAIT lands on its side, not on the
     // load generator's source ports.
     await server.stop().catch(() => {});
+    if (profDir) {
+      // A helper thread (tsx's loader) writes its own, empty profile: keep the ones with samples.
+      res.profiles = findProfiles(profDir).map((f) => summarizeProfile(readProfile(f), f, window[0], window[1], 25)).filter((p) => p.busyMs > 0);
+      for (const p of res.profiles) ctx.log(formatSummary(p).replace(/^/gm, '     '));
+    }
     for (const w of workers) w.send({ type: 'close' });
     publisher?.kill();
     await sleep(300);

@@ -180,7 +180,7 @@ export function centrifugoConfig(s: BenchSettings, port: number): Record<string,
 }
 
 function nodeArgs(o: StartOptions, name: string): string[] {
-  return o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${name}-\${pid}.cpuprofile`] : [];
+  return o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(o.cpuProfDir, name)}`] : [];
 }
 
 const gyreEmbedded: Target = {
