@@ -140,7 +140,7 @@ async function main(): Promise<number> {
     perWorker: o.perWorker,
     perAddress: 10_000,
     runIndex: Math.floor(Date.now() / 1000) % 250,
-    quietWaitMs: o.quick ? 3_000 : 60_000,
+    quietWaitMs: o.quick ? 3_000 : 30_000,
     log,
   };
   if (ctx.cpuProfDir) mkdirSync(ctx.cpuProfDir, { recursive: true });
