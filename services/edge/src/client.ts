@@ -97,6 +97,8 @@ export class Client implements WheelEntry, HubClient {
   private nextPingAt = 0;
   private pongDeadline = 0;
   private pingOutstanding = false;
+  /** Pongs still accepted for pings written outside the schedule (extraPing). */
+  private extraPongs = 0;
   /** Earliest time a subscription may need its expiry checked (0 = none). */
   private subExpiryDue = 0;
 
@@ -228,6 +230,10 @@ export class Client implements WheelEntry, HubClient {
 
   private pong(): void {
     if (this.state !== 'connected' || !this.pingOutstanding) {
+      if (this.state === 'connected' && this.extraPongs > 0) {
+        this.extraPongs--;
+        return;
+      }
       // A pong with no ping outstanding, or a second pong for one ping (§2.6).
       this.disconnect(Disconnect.BadRequest);
       return;
@@ -269,6 +275,17 @@ export class Client implements WheelEntry, HubClient {
     } finally {
       this.endBatch();
     }
+  }
+
+  /**
+   * A ping frame written outside the schedule (an HTTP stream pushing out its buffer after
+   * backpressure, transport_http_stream.ts): the client may answer it, so one more pong is
+   * accepted.
+   */
+  extraPing(): Frame {
+    const s = this.ctx.settings;
+    if (this.state === 'connected' && s.pingIntervalMs > 0 && s.pongTimeoutMs > 0 && !this.transport.unidirectional) this.extraPongs++;
+    return this.encoding.pingFrame;
   }
 
   /** Drops the commands still queued (connect failed: the rest of the frame is ignored). */

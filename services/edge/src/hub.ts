@@ -98,8 +98,11 @@ const enum P {
 type Slot = Encoding['slot'];
 type PerSlot<T> = [T, T, T, T];
 const SLOTS: readonly Slot[] = [0, 1, 2, 3];
-/** Slots whose frames uWS topics carry (WebSocket members); the others exist only locally. */
-const NATIVE_SLOTS = 2;
+/**
+ * Slots whose frames uWS topics carry: JSON and protobuf (WebSocket members) and uni JSON
+ * (uni_websocket members). Uni protobuf (uni_grpc) exists only locally.
+ */
+const NATIVE_SLOTS = 3;
 
 const encIndex = (e: Encoding): Slot => e.slot;
 const perSlot = (kind: string, name: string): PerSlot<string> => [`${kind}j${name}`, `${kind}p${name}`, `${kind}u${name}`, `${kind}g${name}`];

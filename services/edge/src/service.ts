@@ -1,9 +1,12 @@
 /**
  * edge: holds client connections and speaks the Centrifugo client protocol v2 over WebSocket
- * (issue 3). Entry point called by the composing `gyre` process; everything else is reached over
- * the bus: presence-history for history / presence / publishing (BusHistoryStore,
- * BusPresenceStore), channel subjects for fan-out (hub.ts), `<prefix>.ctl` for server-side control
- * (control.ts), `<prefix>.node` for the heartbeat (node_info.ts).
+ * (issue 3), HTTP streaming and SSE with /emulation, and the unidirectional WebSocket, SSE, HTTP
+ * stream and GRPC transports (issue 6; transport.ts says what a transport provides). Entry
+ * point called by the composing `gyre` process; everything else is reached over the bus:
+ * presence-history for history / presence / publishing (BusHistoryStore, BusPresenceStore),
+ * channel subjects for fan-out (hub.ts), `<prefix>.ctl` for server-side control (control.ts),
+ * `<prefix>.node` for the heartbeat (node_info.ts), `<prefix>.emu.<node>` for /emulation frames
+ * of sessions held here (emulation.ts).
  *
  * Stop: stop admitting (503), announce draining (heartbeat + NodeShutdown), close every
  * connection with 3001 (shutdown) in batches spread over the first part of the drain window, then
@@ -30,6 +33,13 @@ import { PresenceTracker } from './presence.js';
 import { Registry } from './registry.js';
 import { TimerWheel } from './timer_wheel.js';
 import { ConnectionGate, mountWebsocket } from './transport_ws.js';
+import { Emulation } from './emulation.js';
+import { mountHttpStream } from './transport_http_stream.js';
+import { mountSse } from './transport_sse.js';
+import { startUniGrpc } from './transport_uni_grpc.js';
+import { mountUniHttpStream } from './transport_uni_http_stream.js';
+import { mountUniSse } from './transport_uni_sse.js';
+import { mountUniWebsocket } from './transport_uni_ws.js';
 
 export interface EdgeDeps {
   config: GyreConfig;
@@ -51,6 +61,8 @@ export interface EdgeDeps {
 /** The running edge; `context` is exposed for tests and diagnostics. */
 export interface EdgeHandle extends ServiceHandle {
   readonly context: EdgeContext;
+  /** Port of the uni_grpc listener, null when it is off. */
+  readonly uniGrpcPort: number | null;
 }
 
 /** Connections closed per macrotask while draining. */
@@ -106,6 +118,23 @@ export async function startEdge(deps: EdgeDeps): Promise<EdgeHandle> {
 
   const gate = new ConnectionGate(() => registry.all.size, config.client.connection_limit, config.client.connection_rate_limit);
   mountWebsocket(app, ctx, gate);
+  mountHttpStream(app, ctx, gate);
+  mountSse(app, ctx, gate);
+  mountUniWebsocket(app, ctx, gate);
+  mountUniHttpStream(app, ctx, gate);
+  mountUniSse(app, ctx, gate);
+  const emulation = new Emulation(ctx);
+  emulation.mount(app);
+  emulation.start();
+  let uniGrpc: Awaited<ReturnType<typeof startUniGrpc>>;
+  try {
+    uniGrpc = await startUniGrpc(ctx, () => gate.draining);
+  } catch (err) {
+    emulation.stop();
+    wheel.stop();
+    presenceTracker.stop();
+    throw err;
+  }
   const control = new ControlHandler(ctx);
   control.start();
   const nodeInfo = new NodeInfoPublisher(ctx, config.gyre.services, deps.heartbeatMs);
@@ -137,7 +166,9 @@ export async function startEdge(deps: EdgeDeps): Promise<EdgeHandle> {
       }
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    await uniGrpc?.stop(deadline);
     control.stop();
+    emulation.stop();
     nodeInfo.stop();
     sweep.stop();
     wheel.stop();
@@ -152,6 +183,7 @@ export async function startEdge(deps: EdgeDeps): Promise<EdgeHandle> {
   return {
     name: 'edge',
     context: ctx,
+    uniGrpcPort: uniGrpc?.port ?? null,
     stop(deadline: number) {
       stopping ??= stop(deadline);
       return stopping;

@@ -8,9 +8,9 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { GyreConfig } from '@gyre/config';
-import { createBus, type Bus } from '@gyre/bus';
+import { createBus, type Bus, type MemoryBusHub } from '@gyre/bus';
 import { Health, createMetrics, type Logger, type Metrics, type ServiceHandle, type ServiceName, SERVICE_NAMES } from '@gyre/observability';
-import { startEdge } from '@gyre/edge';
+import { startEdge, type EdgeHandle } from '@gyre/edge';
 import { startApi } from '@gyre/api';
 import { startProxyDispatcher } from '@gyre/proxy-dispatcher';
 import { startPresenceHistory, stateSubject } from '@gyre/presence-history';
@@ -28,15 +28,22 @@ export interface GyreNode {
   readonly health: Health;
   readonly metrics: Metrics;
   readonly services: readonly ServiceName[];
+  /** The edge service of this node, when it runs one (tests and diagnostics). */
+  readonly edge: EdgeHandle | null;
   /** Graceful stop: not ready, stop accepting, stop services (edges tell clients 3001), close the bus. */
   shutdown(): Promise<void>;
 }
 
 export interface StartNodeOptions {
   logger: Logger;
+  /**
+   * With `gyre.bus.type` memory: the in-process hub to join instead of a new one, so several
+   * nodes of one process form a cluster (tests; NATS plays this part between processes).
+   */
+  busHub?: MemoryBusHub;
 }
 
-export async function startNode(config: GyreConfig, { logger }: StartNodeOptions): Promise<GyreNode> {
+export async function startNode(config: GyreConfig, { logger, busHub }: StartNodeOptions): Promise<GyreNode> {
   const wanted = new Set(config.gyre.services as string[]);
   const services = SERVICE_NAMES.filter((s) => wanted.has(s));
   const id = randomUUID();
@@ -48,7 +55,7 @@ export async function startNode(config: GyreConfig, { logger }: StartNodeOptions
 
   const bus = await createBus(config.gyre.bus.type === 'nats'
     ? { type: 'nats', servers: config.gyre.bus.nats.url, name: `gyre-${name}` }
-    : { type: 'memory' });
+    : { type: 'memory', ...(busHub ? { hub: busHub } : {}) });
   health.addCheck('bus', () => bus.flush());
   // The state service answers through the bus whether it runs here or in another pod.
   health.addCheck('store', async () => {
@@ -61,6 +68,7 @@ export async function startNode(config: GyreConfig, { logger }: StartNodeOptions
   const common = { config, bus, logger, metrics, health, nodeId: id, nodeName: name };
 
   const started: ServiceHandle[] = [];
+  let edge: EdgeHandle | null = null;
   const listeners: Listener[] = [];
   const stopAll = async (deadline: number) => {
     for (const l of listeners) l.close();
@@ -88,7 +96,8 @@ export async function startNode(config: GyreConfig, { logger }: StartNodeOptions
           started.push(await startApi({ ...common, logger: log, app: config.http_api.external ? external : internal }));
           break;
         case 'edge':
-          started.push(await startEdge({ ...common, logger: log, app: external, version: VERSION }));
+          edge = await startEdge({ ...common, logger: log, app: external, version: VERSION });
+          started.push(edge);
           break;
       }
     }
@@ -112,7 +121,7 @@ export async function startNode(config: GyreConfig, { logger }: StartNodeOptions
 
     let stopping: Promise<void> | null = null;
     return {
-      id, name, port: ext.port, internalPort, bus, health, metrics, services,
+      id, name, port: ext.port, internalPort, bus, health, metrics, services, edge,
       shutdown() {
         stopping ??= (async () => {
           health.startDraining();
