@@ -14,7 +14,7 @@ import { Clients, RawClient, decoded, rawConnected, rawToken, sleep, startNode, 
 
 const BAD_REQUEST: CloseInfo = { code: 3501, reason: 'bad request' };
 
-describe('bad input', () => {
+describe('bad input', { timeout: 60_000 }, () => {
   let node: InProcessGyre;
   const clients = new Clients(() => node.wsUrl);
   let watcher: Centrifuge;

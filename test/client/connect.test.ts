@@ -26,7 +26,7 @@ interface Disconnected {
   reason: string;
 }
 
-describe('connect over the SDK', () => {
+describe('connect over the SDK', { timeout: 60_000 }, () => {
   let node: InProcessGyre;
   let rsa: Awaited<ReturnType<typeof generateKeyPair>>;
   let ec: Awaited<ReturnType<typeof generateKeyPair>>;
@@ -150,7 +150,7 @@ describe('connect over the SDK', () => {
   });
 });
 
-describe('connect without credentials', () => {
+describe('connect without credentials', { timeout: 60_000 }, () => {
   let node: InProcessGyre;
   const clients = new Clients(() => node.wsUrl);
   before(async () => {
@@ -188,7 +188,7 @@ describe('connect without credentials', () => {
   });
 });
 
-describe('connect in insecure mode', () => {
+describe('connect in insecure mode', { timeout: 60_000 }, () => {
   let node: InProcessGyre;
   const clients = new Clients(() => node.wsUrl);
   before(async () => {
@@ -208,7 +208,7 @@ describe('connect in insecure mode', () => {
   });
 });
 
-describe('connect with JWKS', () => {
+describe('connect with JWKS', { timeout: 60_000 }, () => {
   let node: InProcessGyre;
   let jwks: Server;
   let okp: Awaited<ReturnType<typeof generateKeyPair>>;

@@ -13,7 +13,7 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const EPOCH = '[A-Za-z]{8}';
 const te = new TextEncoder();
 
-describe('framing', () => {
+describe('framing', { timeout: 60_000 }, () => {
   let node: InProcessGyre;
   let store: BusHistoryStore;
 

@@ -33,7 +33,7 @@ async function until(cond: () => boolean, ms = 3000): Promise<void> {
   }
 }
 
-describe('history and recovery', () => {
+describe('history and recovery', { timeout: 60_000 }, () => {
   let node: InProcessGyre;
   let store: BusHistoryStore;
   const clients = new Clients(() => node.wsUrl);

@@ -22,7 +22,7 @@ const presenceNs = {
   allow_presence_for_subscriber: true,
 };
 
-describe('presence', () => {
+describe('presence', { timeout: 60_000 }, () => {
   let node: InProcessGyre;
   const clients = new Clients(() => node.wsUrl);
 

@@ -23,7 +23,7 @@ async function subscribeOutcome(sub: Subscription): Promise<Outcome> {
 
 const open = { allow_subscribe_for_client: true, allow_subscribe_for_anonymous: true, allow_publish_for_client: true, allow_publish_for_anonymous: true };
 
-describe('pub/sub', () => {
+describe('pub/sub', { timeout: 60_000 }, () => {
   let node: InProcessGyre;
   const clients = new Clients(() => node.wsUrl);
 

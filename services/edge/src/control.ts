@@ -24,6 +24,7 @@ import type { Client } from './client.js';
 import type { EdgeContext } from './context.js';
 import { serverSideSpec } from './handler_subscribe.js';
 import { commitSubscription, prepareSubscription, subscribePush } from './subscription.js';
+import { ttlSeconds } from './expiry.js';
 
 /** `<prefix>.ctl` */
 export function controlSubject(prefix: string): string {
@@ -145,10 +146,9 @@ export class ControlHandler {
     if (req.info !== undefined) client.connInfo = req.info.byteLength > 0 ? req.info : undefined;
     client.expiryChanged();
     const push = messages.newPush();
-    const nowSec = Math.floor(Date.now() / 1000);
     push.refresh = create(protocol.RefreshSchema, {
       expires: client.expireAt > 0,
-      ttl: client.expireAt > 0 ? Math.max(0, client.expireAt - nowSec) : 0,
+      ttl: client.expireAt > 0 ? ttlSeconds(client.expireAt) : 0,
     });
     client.sendPush(push);
   }

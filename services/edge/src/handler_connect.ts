@@ -21,6 +21,7 @@ import type { Client } from './client.js';
 import { subscribeAllowed } from './permissions.js';
 import { serverSideSpec } from './handler_subscribe.js';
 import { abortSubscription, commitSubscription, prepareSubscription, type Prepared, type SubSpec } from './subscription.js';
+import { ttlSeconds } from './expiry.js';
 
 function connectError(client: Client, id: number, err: ProtocolError): void {
   client.replyError(id, 'connect', err);
@@ -136,7 +137,7 @@ export async function handleConnect(client: Client, req: ConnectRequest, id: num
   result.version = ctx.version;
   if (expireAt > 0 && client.clientSideRefresh) {
     result.expires = true;
-    result.ttl = expireAt - nowSec;
+    result.ttl = ttlSeconds(expireAt, nowMs);
   }
   if (s.pingIntervalMs > 0) {
     result.ping = Math.max(1, Math.floor(s.pingIntervalMs / 1000));

@@ -17,6 +17,7 @@ import { Disconnect, Unsubscribe, errors, messages, type protocol } from '@gyre/
 type RefreshRequest = protocol.RefreshRequest;
 type SubRefreshRequest = protocol.SubRefreshRequest;
 import type { Client } from './client.js';
+import { ttlSeconds } from './expiry.js';
 
 export async function handleRefresh(client: Client, req: RefreshRequest, id: number): Promise<void> {
   const ctx = client.ctx;
@@ -36,16 +37,16 @@ export async function handleRefresh(client: Client, req: RefreshRequest, id: num
   }
   if (client.closed) return;
   if (claims.user !== client.user) return client.disconnect(Disconnect.InvalidToken);
-  const nowSec = Math.floor(Date.now() / 1000);
+  const nowMs = Date.now();
   const expireAt = ctx.settings.insecure ? 0 : claims.expireAt;
-  if (expireAt > 0 && expireAt <= nowSec) return client.replyError(id, 'refresh', errors.expired);
+  if (expireAt > 0 && expireAt <= Math.floor(nowMs / 1000)) return client.replyError(id, 'refresh', errors.expired);
   client.expireAt = expireAt;
   if (claims.info) client.connInfo = claims.info;
   client.expiryChanged();
   const result = messages.newRefreshResult();
   if (expireAt > 0) {
     result.expires = true;
-    result.ttl = expireAt - nowSec;
+    result.ttl = ttlSeconds(expireAt, nowMs);
   }
   const reply = messages.newReply();
   reply.id = id;
@@ -78,16 +79,16 @@ export async function handleSubRefresh(client: Client, req: SubRefreshRequest, i
     return client.disconnect(Disconnect.InvalidToken);
   }
   if (client.subs.get(req.channel) !== sub || sub.removed) return client.replyError(id, 'sub_refresh', errors.permissionDenied);
-  const nowSec = Math.floor(Date.now() / 1000);
+  const nowMs = Date.now();
   const expireAt = ctx.settings.insecure ? 0 : claims.expireAt;
-  if (expireAt > 0 && expireAt <= nowSec) return client.replyError(id, 'sub_refresh', errors.expired);
+  if (expireAt > 0 && expireAt <= Math.floor(nowMs / 1000)) return client.replyError(id, 'sub_refresh', errors.expired);
   sub.expireAt = expireAt;
   if (claims.info) sub.chanInfo = claims.info;
   client.subExpiryChanged();
   const result = messages.newSubRefreshResult();
   if (expireAt > 0) {
     result.expires = true;
-    result.ttl = expireAt - nowSec;
+    result.ttl = ttlSeconds(expireAt, nowMs);
   }
   const reply = messages.newReply();
   reply.id = id;

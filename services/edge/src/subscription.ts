@@ -30,6 +30,7 @@ import { createFossilDelta } from './delta_fossil.js';
 import type { HubMember, MemberMode, Position } from './hub.js';
 import type { PresenceHolder } from './presence.js';
 import type { TagsPredicate } from './tags_filter.js';
+import { ttlSeconds } from './expiry.js';
 
 /** Everything decided about a subscription before it is made (permissions already passed). */
 export interface SubSpec {
@@ -162,7 +163,7 @@ export async function prepareSubscription(client: Client, spec: SubSpec): Promis
     const result = messages.newSubscribeResult();
     if (spec.expireAt > 0 && spec.clientSideRefresh) {
       result.expires = true;
-      result.ttl = Math.max(0, spec.expireAt - Math.floor(Date.now() / 1000));
+      result.ttl = ttlSeconds(spec.expireAt);
     }
     if (spec.data) result.data = spec.data;
     if (spec.delta) result.delta = true;
