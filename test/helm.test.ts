@@ -62,7 +62,7 @@ function ensureHelm(): string {
   });
   if (r.status !== 0) throw new Error(`go install helm ${HELM_VERSION} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stderr}`);
   if (version() !== HELM_VERSION) throw new Error(`built helm reports ${version()}, expected ${HELM_VERSION}`);
-  console.log(`# installed helm ${HELM_VERSION} into helm/.cache/bin in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`installed helm ${HELM_VERSION} into helm/.cache/bin in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return bin;
 }
 
