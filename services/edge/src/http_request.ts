@@ -78,7 +78,8 @@ export function respond(res: HttpResponse, status: string, headers: HeaderList, 
   res.cork(() => {
     res.writeStatus(status);
     for (const [k, v] of headers) res.writeHeader(k, v);
-    if (body === '' && status.startsWith('204')) res.endWithoutBody(undefined, closeConnection);
+    // No arguments: endWithoutBody(undefined) would announce a bogus Content-Length.
+    if (body === '' && status.startsWith('204')) res.endWithoutBody();
     else res.end(body, closeConnection);
   });
 }
