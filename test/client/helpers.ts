@@ -107,7 +107,12 @@ export class RawClient {
     this.opened = new Promise((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('unexpected-response', (req, res) => {
+        // Listening for this event leaves the HTTP exchange open: end it, or it keeps the process alive.
+        req.destroy();
+        res.destroy();
+        reject(new Error(`HTTP ${res.statusCode}`));
+      });
     });
     this.closed = new Promise((resolve) => {
       ws.once('close', (code, reason) => {

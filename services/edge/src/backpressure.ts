@@ -4,17 +4,20 @@
  * for it.
  *
  * Publications to a channel leave through uWS topic publish, which never reports per socket how
- * much it buffered. So the check is a sweep: every SWEEP_INTERVAL_MS a slice of the connections
- * is looked at, each connection once per SWEEP_ROUNDS intervals, one native call each. Between
- * two looks a connection may go past queue_max_size; uWS's own hard limit (twice the queue size,
- * transport_ws.ts) caps the memory, and a socket that hits it is closed by uWS rather than
- * silently skipped. Direct sends (replies, individually delivered publications) are checked right
- * after the send in Client.flush.
+ * much it buffered. Three checks cover it:
+ * - the hub looks at a channel's members every quarter queue size published on it (hub.ts
+ *   countBackpressure): the exact bound for fan-out;
+ * - Client.flush looks right after every direct send (replies, individually delivered
+ *   publications);
+ * - this sweep, the backstop for anything else: every SWEEP_INTERVAL_MS a slice of the
+ *   connections, each connection once per SWEEP_ROUNDS intervals, one native call each.
+ * uWS's own hard limit (twice the queue size, transport_ws.ts) caps the memory; a socket that hits
+ * it is closed by uWS rather than silently skipped.
  */
 import { Disconnect } from '@gyre/protocol';
 import type { Registry } from './registry.js';
 
-export const SWEEP_INTERVAL_MS = 50;
+export const SWEEP_INTERVAL_MS = 250;
 export const SWEEP_ROUNDS = 4;
 
 export class BackpressureSweep {

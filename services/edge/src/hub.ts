@@ -35,7 +35,7 @@ import { create, fromBinary } from '@bufbuild/protobuf';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { channelSubject, type Bus, type BusSubscription } from '@gyre/bus';
 import type { Logger } from '@gyre/observability';
-import { bus as busPb, messages, protocol, ProtocolEncodeError, type ClientInfo, type Publication } from '@gyre/protocol';
+import { Disconnect, bus as busPb, messages, protocol, ProtocolEncodeError, type ClientInfo, type DisconnectReason, type Publication } from '@gyre/protocol';
 import { publicationToProto, type HistoryStore } from '@gyre/store';
 import type { Encoding, Frame } from './frames.js';
 import { createFossilDelta } from './delta_fossil.js';
@@ -64,6 +64,9 @@ export interface HubClient {
   leaveTopic(topic: string): void;
   /** Encoding this client's frame failed (binary data for a JSON client): disconnect 3506. */
   encodingFailed(err: ProtocolEncodeError): void;
+  /** Bytes the transport holds for this client (backpressure). */
+  bufferedAmount(): number;
+  disconnect(d: DisconnectReason): void;
 }
 
 /** One local subscription, as the hub sees it (implemented by ClientSub). */
@@ -128,6 +131,8 @@ export class HubChannel {
   busSub: BusSubscription | null = null;
   ready: Promise<void> = Promise.resolve();
   closed = false;
+  /** Bytes published per member since the members' backpressure was last checked. */
+  sinceBackpressureCheck = 0;
 
   constructor(readonly name: string) {
     this.plainTopic = perSlot('a', name);
@@ -200,6 +205,13 @@ export interface HubDeps {
   encodings: readonly Encoding[];
   /** `history_meta_ttl` of a channel, for gap-fill reads (ms; 0 = default). */
   metaTtlMs(channel: string): number;
+  /**
+   * `client.queue_max_size` (0: no check here). Every quarter of it published on a channel, the
+   * channel's members are checked and those holding more are closed with 3008 (slow): a member
+   * that stopped reading goes past the limit by at most a quarter of it (plus one message) before
+   * it is caught, well before the transport's hard limit (transport_ws.ts).
+   */
+  queueMaxSize?: number;
 }
 
 export class Hub {
@@ -579,6 +591,7 @@ export class Hub {
   /** One publication to a topic kind: uWS for WebSocket members, LocalTopics for the rest. */
   private publishTopic(ch: HubChannel, topics: PerSlot<string>, counts: PerSlot<number>, frames: PubFrames): void {
     const { app, local, encodings } = this.deps;
+    let published = 0;
     for (const i of SLOTS) {
       if (counts[i] === 0) continue;
       const topic = topics[i];
@@ -593,7 +606,21 @@ export class Hub {
       }
       if (i < NATIVE_SLOTS) app.publish(topic, frame, encodings[i]!.binary);
       local.publish(topic, frame);
+      published = Math.max(published, typeof frame === 'string' ? frame.length : frame.byteLength);
     }
+    this.countBackpressure(ch, published);
+  }
+
+  /** Topic publishes never tell how much each socket buffered: look every quarter queue size. */
+  private countBackpressure(ch: HubChannel, bytes: number): void {
+    const max = this.deps.queueMaxSize ?? 0;
+    if (max <= 0 || bytes === 0) return;
+    ch.sinceBackpressureCheck += bytes;
+    if (ch.sinceBackpressureCheck < max / 4) return;
+    ch.sinceBackpressureCheck = 0;
+    let slow: Set<HubClient> | null = null;
+    for (const m of ch.members) if (!m.client.closed && m.client.bufferedAmount() > max) (slow ??= new Set()).add(m.client);
+    if (slow) for (const c of slow) c.disconnect(Disconnect.Slow);
   }
 
   // ---- join / leave ---------------------------------------------------------------------------
@@ -607,6 +634,7 @@ export class Hub {
     const reply = messages.newReply();
     reply.push = push;
     const { app, local, encodings } = this.deps;
+    let published = 0;
     for (const i of SLOTS) {
       if (ch.nJoinLeave[i] === 0) continue;
       const enc = encodings[i]!;
@@ -620,6 +648,8 @@ export class Hub {
       }
       if (i < NATIVE_SLOTS) app.publish(ch.jlTopic[i], frame, enc.binary);
       local.publish(ch.jlTopic[i], frame);
+      published = Math.max(published, typeof frame === 'string' ? frame.length : frame.byteLength);
     }
+    this.countBackpressure(ch, published);
   }
 }

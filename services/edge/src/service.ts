@@ -93,6 +93,7 @@ export async function startEdge(deps: EdgeDeps): Promise<EdgeHandle> {
     history,
     encodings: [jsonEncoding, protobufEncoding, uniJsonEncoding, uniProtobufEncoding],
     metaTtlMs: () => 0,
+    queueMaxSize: settings.queueMaxSize,
   });
   const ctx: EdgeContext = {
     config,

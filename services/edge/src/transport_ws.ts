@@ -14,10 +14,11 @@
  *   Client.state guards every later use, so a late command completion never touches a dead socket.
  * - Backpressure: `maxBackpressure` is the hard per-socket bound in user space (twice
  *   `client.queue_max_size`): past it uWS drops what it would buffer and, with
- *   `closeOnBackpressureLimit`, closes the socket, so a drop is never silent. The clean path is the
- *   sweep in backpressure.ts (and the check after every direct send), which closes a socket with
- *   3008 (slow) as soon as it holds more than queue_max_size. Topic publishes never wait for a
- *   slow socket: C++ buffers per socket and moves on.
+ *   `closeOnBackpressureLimit`, closes the socket, so a drop is never silent. The clean path is
+ *   the checks of backpressure.ts (every quarter queue size published on a channel, after every
+ *   direct send, and a periodic sweep), which close a socket with 3008 (slow) as soon as it holds
+ *   more than queue_max_size. Topic publishes never wait for a slow socket: C++ buffers per socket
+ *   and moves on.
  * - Frames over `websocket.message_size_limit` close with 1009 (the JS SDK's terminal "message
  *   size limit exceeded"). uWS would close oversize frames itself with 1006, so its own limit is
  *   set well above ours and ours is checked in the message handler.
