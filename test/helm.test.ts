@@ -309,6 +309,7 @@ test('helm - default values render schema-valid objects: a Deployment per servic
   assert.equal(only(objects, 'Service', 'edge').spec.ports[0].port, 8000);
   assert.deepEqual(only(objects, 'Service', 'api').spec.ports.map((p: { port: number }) => p.port), [9000], 'no GRPC port unless enabled');
   assert.equal(only(objects, 'PodDisruptionBudget').spec.maxUnavailable, 1);
+  assert.equal(only(objects, 'PodDisruptionBudget').spec.unhealthyPodEvictionPolicy, 'AlwaysAllow', 'unready edges (Redis down) do not block a node drain');
   const secret = secretData(objects)['rel-gyre']!;
   assert.deepEqual(Object.keys(secret).sort(), ['api-key', 'hmac-secret-key']);
   assert.ok(secret['api-key']!.length >= 32 && secret['hmac-secret-key']!.length >= 32, 'generated keys are long');
