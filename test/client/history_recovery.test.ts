@@ -40,7 +40,7 @@ describe('history and recovery', { timeout: 60_000 }, () => {
 
   before(async () => {
     node = await startNode({
-      client: { recovery_max_publication_limit: 15, history_max_publication_limit: 10 },
+      client: { recovery_max_publication_limit: 15, history_max_publication_limit: 10, channel_position_check_delay: '300ms' },
       channel: {
         without_namespace: { ...open, ...history },
         namespaces: [
@@ -264,6 +264,19 @@ describe('history and recovery', { timeout: 60_000 }, () => {
     await injectPublication('pos:order', o + 1n, e);
     await until(() => offsets.length === 3);
     assert.deepEqual(offsets, [Number(o), Number(o) + 1, Number(o) + 2]);
+    c.disconnect();
+  });
+
+  test('positioning - a publication lost on its way (in history, never delivered) is found by the periodic position check: 2500', async () => {
+    const c = await clients.connected({ token: token('lost') });
+    const sub = c.newSubscription('pos:lost');
+    await subscribed(sub);
+    await publishDirect('pos:lost', { a: 1 });
+    await sleep(20);
+    const resubscribing = waitForEvent<{ code: number }>(sub, 'subscribing', 4000);
+    // Appended to history without the broadcast: this edge never sees it.
+    await store.addPublication('pos:lost', { data: te.encode('{"lost":true}') }, { historySize: 20, historyTtlMs: 300_000, historyMetaTtlMs: 0 });
+    assert.equal((await resubscribing).code, 2500);
     c.disconnect();
   });
 

@@ -133,6 +133,7 @@ export class HubChannel {
   closed = false;
   /** Bytes published per member since the members' backpressure was last checked. */
   sinceBackpressureCheck = 0;
+  positionChecking = false;
 
   constructor(readonly name: string) {
     this.plainTopic = perSlot('a', name);
@@ -212,13 +213,29 @@ export interface HubDeps {
    * it is caught, well before the transport's hard limit (transport_ws.ts).
    */
   queueMaxSize?: number;
+  /**
+   * `client.channel_position_check_delay` (0: off). That often every channel with positioned
+   * members compares its position with the stream top in history: another epoch, or a top that
+   * the channel has not reached POSITION_RECHECK_MS later, is insufficient state for them (a
+   * publication was lost on its way here).
+   */
+  positionCheckDelayMs?: number;
 }
+
+/** How long a channel behind the stream top may take to catch up before it counts as lost. */
+export const POSITION_RECHECK_MS = 1000;
 
 export class Hub {
   readonly channels = new Map<string, HubChannel>();
   private subscriptions = 0;
 
-  constructor(private readonly deps: HubDeps) {}
+  private readonly positionTimer: NodeJS.Timeout | null;
+
+  constructor(private readonly deps: HubDeps) {
+    const every = deps.positionCheckDelayMs ?? 0;
+    this.positionTimer = every > 0 ? setInterval(() => this.checkPositions(), every) : null;
+    this.positionTimer?.unref();
+  }
 
   /** Subscriptions of this node (members of every channel). */
   get numSubscriptions(): number {
@@ -327,7 +344,45 @@ export class Hub {
 
   /** Closes every channel (edge stop). */
   closeAll(): void {
+    if (this.positionTimer) clearInterval(this.positionTimer);
     for (const ch of [...this.channels.values()]) this.close(ch);
+  }
+
+  /** One round of position checks (public for tests). */
+  checkPositions(): void {
+    for (const ch of this.channels.values()) {
+      if (ch.pos === null || ch.positionChecking || !this.hasLivePositioned(ch, null)) continue;
+      ch.positionChecking = true;
+      this.checkPosition(ch)
+        .catch((err: unknown) => this.deps.logger.warn({ err, channel: ch.name }, 'position check failed'))
+        .finally(() => {
+          ch.positionChecking = false;
+        });
+    }
+  }
+
+  private async checkPosition(ch: HubChannel): Promise<void> {
+    const top = await this.streamTop(ch);
+    if (top === null || ch.closed || ch.pos === null) return;
+    if (top.epoch === ch.pos.epoch && top.offset <= ch.pos.offset) return;
+    if (top.epoch === ch.pos.epoch) {
+      // Publications up to the top may still be on their way: give them time to arrive.
+      await new Promise<void>((resolve) => setTimeout(resolve, POSITION_RECHECK_MS).unref());
+      if (ch.closed || ch.pos === null || ch.pos.epoch !== top.epoch || ch.pos.offset >= top.offset) return;
+    }
+    this.deps.logger.info({ channel: ch.name }, 'channel lost publications: insufficient state for positioned subscribers');
+    this.kickPositioned(ch);
+    if (!ch.closed && ch.pos !== null) ch.pos = { offset: top.offset, epoch: top.epoch };
+  }
+
+  private async streamTop(ch: HubChannel): Promise<Position | null> {
+    try {
+      const h = await this.deps.history.history(ch.name, { limit: 0, reverse: false }, { metaTtlMs: this.deps.metaTtlMs(ch.name) });
+      return h.position;
+    } catch (err) {
+      this.deps.logger.debug({ err, channel: ch.name }, 'stream top unavailable for the position check');
+      return null;
+    }
   }
 
   // ---- channel lifecycle ----------------------------------------------------------------------

@@ -94,6 +94,7 @@ export async function startEdge(deps: EdgeDeps): Promise<EdgeHandle> {
     encodings: [jsonEncoding, protobufEncoding, uniJsonEncoding, uniProtobufEncoding],
     metaTtlMs: () => 0,
     queueMaxSize: settings.queueMaxSize,
+    positionCheckDelayMs: settings.positionCheckDelayMs,
   });
   const ctx: EdgeContext = {
     config,
