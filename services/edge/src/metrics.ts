@@ -63,6 +63,21 @@ export class EdgeMetrics {
     this.m.nodeMessagesSent.inc({ type });
   }
 
+  /**
+   * Makes the node gauges read their values at scrape time (prom-client calls `collect` before
+   * reading a gauge), so /metrics is exact without work on every connect or subscribe.
+   */
+  bindNodeCounts(counts: () => { clients: number; users: number; subscriptions: number; channels: number }): void {
+    const m = this.m;
+    const bind = (g: { collect?: () => void; set(v: number): void }, pick: (c: ReturnType<typeof counts>) => number): void => {
+      g.collect = () => g.set(pick(counts()));
+    };
+    bind(m.nodeNumClients as never, (c) => c.clients);
+    bind(m.nodeNumUsers as never, (c) => c.users);
+    bind(m.nodeNumSubscriptions as never, (c) => c.subscriptions);
+    bind(m.nodeNumChannels as never, (c) => c.channels);
+  }
+
   nodeCounts(clients: number, users: number, subscriptions: number, channels: number): void {
     this.m.nodeNumClients.set(clients);
     this.m.nodeNumUsers.set(users);

@@ -142,7 +142,12 @@ export async function startEdge(deps: EdgeDeps): Promise<EdgeHandle> {
   const nodeInfo = new NodeInfoPublisher(ctx, config.gyre.services, deps.heartbeatMs);
   nodeInfo.start();
   const sweep = new BackpressureSweep(registry, settings.queueMaxSize);
-  metrics.nodeCounts(0, 0, 0, 0);
+  metrics.bindNodeCounts(() => ({
+    clients: registry.numClients,
+    users: registry.numUsers,
+    subscriptions: hub.numSubscriptions,
+    channels: hub.channels.size,
+  }));
 
   let stopping: Promise<void> | null = null;
   const stop = async (deadline: number): Promise<void> => {
