@@ -15,7 +15,9 @@ import type { InProcessGyre } from '@gyre/gyre';
 import { decodeEmulationRequestJson, decodeEmulationRequestProtobuf } from '@gyre/protocol';
 import { waitForEvent } from '@gyre/testing';
 import type { Centrifuge, SubscribedContext } from 'centrifuge';
-import { EMULATED, api, decoded, emulate, label, liveSessions, payload, rawHttpStream, sdkClient, sleep, startNode, token, until, type Variant } from './helpers.js';
+import { EMULATED, closeFetchPool, api, decoded, emulate, label, liveSessions, payload, rawHttpStream, sdkClient, sleep, startNode, token, until, type Variant } from './helpers.js';
+
+after(closeFetchPool);
 
 interface Backend {
   id: string;

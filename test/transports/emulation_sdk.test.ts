@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import type { InProcessGyre } from '@gyre/gyre';
 import { waitForEvent } from '@gyre/testing';
 import type { Centrifuge, Subscription, SubscribedContext } from 'centrifuge';
-import { EMULATED, api, decoded, label, liveSessions, payload, sdkClient, sleep, startNode, token, until, type Variant } from './helpers.js';
+import { EMULATED, closeFetchPool, api, decoded, label, liveSessions, payload, sdkClient, sleep, startNode, token, until, type Variant } from './helpers.js';
+
+after(closeFetchPool);
 
 describe('emulated transports with the SDK', { timeout: 60_000 }, () => {
   let node: InProcessGyre;

@@ -4,6 +4,7 @@
  * responses (JSON lines, SSE events, varint-delimited protobuf), unidirectional WebSockets and
  * unidirectional GRPC streams, which show the exact frames the SDK hides.
  */
+import { createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { generateConnectToken } from '@gyre/auth';
 import type { MemoryBusHub } from '@gyre/bus';
@@ -96,6 +97,13 @@ export async function startNode(config: Json = {}, opts: StartOptions = {}): Pro
 /** HS256 connection token; ttlSeconds 0 = no exp. */
 export function token(user: string, claims: Json = {}, ttlSeconds = 0): string {
   return generateConnectToken({ hmacSecretKey: SECRET, user, ttlSeconds, claims });
+}
+
+/** HS256 token with exactly this payload (expired ones, odd claims). */
+export function rawToken(payload: Json, secret = SECRET): string {
+  const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 
 /** Connections of the node's edge that carry a session (emulated and unidirectional ones). */
@@ -353,7 +361,11 @@ export class UniWs {
     this.opened = new Promise((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('unexpected-response', (req, res) => {
+        // With this listener `ws` leaves the refused request open: end it here.
+        req.destroy();
+        reject(new Error(`HTTP ${res.statusCode}`));
+      });
     });
     this.closedP = new Promise((resolve) => {
       ws.once('close', (code, reason) => {
@@ -495,6 +507,15 @@ export class UniGrpc {
     this.call.cancel();
     this.client.close();
   }
+}
+
+/**
+ * Drops fetch's pooled keep-alive connections (the servers keep idle ones open for 10 s), so a
+ * test file's process ends when its tests do. Call once, after the file's last request.
+ */
+export async function closeFetchPool(): Promise<void> {
+  const dispatcher = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')] as { destroy?: () => Promise<void> } | undefined;
+  await dispatcher?.destroy?.();
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -10,7 +10,9 @@ import assert from 'node:assert/strict';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import type { InProcessGyre } from '@gyre/gyre';
 import { create, encodeCommandsProtobuf, fromBinary, protocol, toBinary } from '@gyre/protocol';
-import { API_KEY, StreamReader, api, emulate, liveConnections, liveSessions, rawHttpStream, sleep, startNode, token, until, type Json } from './helpers.js';
+import { API_KEY, closeFetchPool, StreamReader, api, emulate, liveConnections, liveSessions, rawHttpStream, sleep, startNode, token, until, type Json } from './helpers.js';
+
+after(closeFetchPool);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const GOOD_ORIGIN = 'https://good.example';

@@ -20,6 +20,9 @@
  *
  * Writes are corked (they come from bus handlers, timers, after awaits). After `end`, `abort`,
  * `respond` or the peer's abort, every call is a no-op: `res` is never touched again.
+ *
+ * `end` never asks uWS to close the connection: with headers already sent, this uWS build writes
+ * its `Connection: close` header into the chunked body. The connection stays for keep-alive.
  */
 import type { HttpResponse } from 'uWebSockets.js';
 import type { Frame } from './frames.js';
