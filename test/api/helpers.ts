@@ -81,7 +81,7 @@ export function recordControls(bus: Bus, prefix = 'gyre'): busPb.Control[] {
  */
 export function fakeEdge(bus: Bus, uid: string, channels: Record<string, number>, stats: MessageInitShape<typeof busPb.NodeInfoSchema> = {}, prefix = 'gyre'): () => void {
   const beat = (): void => {
-    const info = create(busPb.NodeInfoSchema, { uid, name: `edge-${uid}`, version: '0.0.0 OSS', services: ['edge'], sentAtMs: BigInt(Date.now()), ...stats });
+    const info = create(busPb.NodeInfoSchema, { uid, name: `edge-${uid}`, version: '0.0.0', services: ['edge'], sentAtMs: BigInt(Date.now()), ...stats });
     bus.publish(`${prefix}.node`, toBinary(busPb.NodeInfoSchema, info));
   };
   beat();

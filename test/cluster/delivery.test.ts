@@ -143,7 +143,7 @@ test('cluster - server API unsubscribe and disconnect by user reach the connecti
   assert.equal(grace.state, 'connected');
 });
 
-test('cluster - info lists the api node and both edges with the clients each edge holds', async () => {
+test('cluster - info lists every process (edges, api, presence-history, proxy-dispatcher) with the clients each edge holds', async () => {
   cluster.disconnectClients();
   const urls = cluster.edgeUrls();
   await cluster.connectedClient(new EdgeBalancer(urls, 0), 'json', 'h1');
@@ -158,7 +158,23 @@ test('cluster - info lists the api node and both edges with the clients each edg
     const e2 = byPort(nodes, 'edge2') as Node | undefined;
     return e1?.num_clients === 2 && e2?.num_clients === 1 ? nodes : null;
   }, 10_000, 250, 'info with the edge counts');
-  assert.ok(byPort(nodes, 'api'), 'the api process is a node');
+  for (const label of cluster.labels) assert.ok(byPort(nodes, label), `${label} process is a node`);
   assert.equal(new Set(nodes.map((n) => n.uid)).size, nodes.length, 'one entry per process');
   assert.equal((byPort(nodes, 'edge1') as Node).num_users, 2);
+  const versions = new Set((nodes as unknown as { version: string }[]).map((n) => n.version));
+  assert.equal(versions.size, 1, `one build, one version: ${[...versions].join(' / ')}`);
+  assert.match([...versions][0]!, / OSS$/);
+});
+
+test('cluster - channels counts the subscribers of every edge and answers without waiting for the survey timeout', async () => {
+  cluster.disconnectClients();
+  const urls = cluster.edgeUrls();
+  for (const start of [0, 1]) {
+    const client = await cluster.connectedClient(new EdgeBalancer(urls, start), 'json', `c${start}`);
+    await subscribed(client, 'survey-room');
+  }
+  const started = Date.now();
+  const result = await cluster.apiResult<{ channels: Record<string, { num_clients: number }> }>('channels', {});
+  assert.deepEqual(result.channels['survey-room'], { num_clients: 2 }, 'one subscriber per edge');
+  assert.ok(Date.now() - started < 5000, `channels took ${Date.now() - started} ms`);
 });

@@ -455,7 +455,8 @@ export class Executor {
       const out = create(api.NodeResultSchema, {
         uid: n.uid,
         name: n.name,
-        version: n.version,
+        // Heartbeats carry the plain version; Centrifugo's info says "<version> OSS".
+        version: n.version ? `${n.version} OSS` : '',
         numClients: n.numClients,
         numUsers: n.numUsers,
         numChannels: n.numChannels,

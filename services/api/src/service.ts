@@ -72,7 +72,7 @@ export async function startApi(deps: ApiDeps): Promise<ApiHandle> {
     metrics: deps.metrics,
     nodeId,
     nodeName: deps.nodeName ?? nodeId,
-    version: deps.version ?? `${await versionFrom(deps.metrics)} OSS`.trim(),
+    version: deps.version ?? (await versionFrom(deps.metrics)),
     services,
     // A local edge announces this process; without one, api does.
     sendHeartbeat: !services.includes('edge'),

@@ -63,7 +63,7 @@ test('registry - without a local edge it sends this process heartbeat and announ
   const controls: busPb.Control[] = [];
   bus.subscribe(nodeSubject(prefix), (m) => seen.push(fromBinary(busPb.NodeInfoSchema, m.data)));
   bus.subscribe(controlSubject(prefix), (m) => controls.push(fromBinary(busPb.ControlSchema, m.data)));
-  const reg = new NodeRegistry({ bus, prefix, logger: silentLogger(), nodeId: 'api-1', nodeName: 'api-node', version: '9 OSS', services: ['api'], sendHeartbeat: true, heartbeatIntervalMs: 30 });
+  const reg = new NodeRegistry({ bus, prefix, logger: silentLogger(), nodeId: 'api-1', nodeName: 'api-node', version: '9', services: ['api'], sendHeartbeat: true, heartbeatIntervalMs: 30 });
   reg.start();
   await tick(100);
   reg.stop();
@@ -71,7 +71,7 @@ test('registry - without a local edge it sends this process heartbeat and announ
   assert.ok(seen.length >= 2, 'heartbeats repeat');
   assert.equal(seen[0]!.uid, 'api-1');
   assert.equal(seen[0]!.name, 'api-node');
-  assert.equal(seen[0]!.version, '9 OSS');
+  assert.equal(seen[0]!.version, '9');
   assert.deepEqual(seen[0]!.services, ['api']);
   assert.equal(reg.edgeCount(), 0);
   assert.equal(controls.length, 1);

@@ -233,11 +233,12 @@ test('executor - history since / limit / reverse, 112 on a foreign epoch, 100 fo
 });
 
 test('executor - info lists the registry nodes; channels surveys with the pattern; rpc is 104 / 107', async () => {
-  const node = create(busPb.NodeInfoSchema, { uid: 'n1', name: 'one', version: '1 OSS', numClients: 3, numUsers: 2, numSubs: 4, numChannels: 1, uptime: 9 });
+  const node = create(busPb.NodeInfoSchema, { uid: 'n1', name: 'one', version: '1', numClients: 3, numUsers: 2, numSubs: 4, numChannels: 1, uptime: 9 });
   node.metrics = create(busPb.NodeMetricsSchema, { interval: 60, items: { a: 1.5 } });
   const { run, surveys } = setup([node]);
   const info = (await run('info', '{}')).result as api.InfoResult;
   assert.equal(info.nodes.length, 1);
+  assert.equal(info.nodes[0]!.version, '1 OSS', 'heartbeats carry the plain version; info says "<version> OSS"');
   assert.equal(info.nodes[0]!.numClients, 3);
   assert.equal(info.nodes[0]!.metrics?.items['a'], 1.5);
   const ch = (await run('channels', '{"pattern":"a*"}')).result as api.ChannelsResult;

@@ -81,8 +81,9 @@ export class NodeInfoPublisher {
 
   private onSurvey(msg: BusMessage): void {
     let pattern: string;
+    let replySubject: string;
     try {
-      pattern = fromBinary(busPb.ChannelsSurveySchema, msg.data).pattern;
+      ({ pattern, replySubject } = fromBinary(busPb.ChannelsSurveySchema, msg.data));
     } catch (err) {
       this.ctx.logger.warn({ err }, 'dropping undecodable channels survey');
       return;
@@ -93,7 +94,17 @@ export class NodeInfoPublisher {
       if (match && !match.test(name)) continue;
       Object.defineProperty(channels, name, { value: count, enumerable: true, writable: true, configurable: true });
     }
-    const reply = create(busPb.ChannelsSurveyReplySchema, { nodeUid: this.ctx.nodeId, channels });
-    msg.respond(toBinary(busPb.ChannelsSurveyReplySchema, reply));
+    const reply = toBinary(busPb.ChannelsSurveyReplySchema, create(busPb.ChannelsSurveyReplySchema, { nodeUid: this.ctx.nodeId, channels }));
+    // Every edge must be heard: a bus request delivers only its first reply, so answer on the
+    // survey's own reply subject when it names one (a bus reply only for older surveyors).
+    if (replySubject) {
+      try {
+        this.ctx.bus.publish(replySubject, reply);
+      } catch (err) {
+        this.ctx.logger.debug({ err }, 'channels survey reply not sent');
+      }
+    } else {
+      msg.respond(reply);
+    }
   }
 }

@@ -16,6 +16,7 @@ import { startProxyDispatcher } from '@gyre/proxy-dispatcher';
 import { startPresenceHistory, stateSubject } from '@gyre/presence-history';
 import { createApp, listen, mountNotFound, mountOpsRoutes, type Listener } from './http_server.js';
 import { VERSION } from './version.js';
+import { startProcessHeartbeat } from './heartbeat.js';
 
 export interface GyreNode {
   readonly id: string;
@@ -70,8 +71,10 @@ export async function startNode(config: GyreConfig, { logger, busHub }: StartNod
   const started: ServiceHandle[] = [];
   let edge: EdgeHandle | null = null;
   const listeners: Listener[] = [];
+  let heartbeat: { stop(): void } | null = null;
   const stopAll = async (deadline: number) => {
     for (const l of listeners) l.close();
+    heartbeat?.stop();
     for (const s of [...started].reverse()) {
       try {
         await s.stop(deadline);
@@ -93,13 +96,17 @@ export async function startNode(config: GyreConfig, { logger, busHub }: StartNod
           started.push(await startProxyDispatcher({ ...common, logger: log }));
           break;
         case 'api':
-          started.push(await startApi({ ...common, logger: log, app: config.http_api.external ? external : internal }));
+          started.push(await startApi({ ...common, logger: log, app: config.http_api.external ? external : internal, version: VERSION }));
           break;
         case 'edge':
           edge = await startEdge({ ...common, logger: log, app: external, version: VERSION });
           started.push(edge);
           break;
       }
+    }
+    // Edges and api announce their process on `gyre.node`; any other process announces itself.
+    if (!services.includes('edge') && !services.includes('api')) {
+      heartbeat = startProcessHeartbeat({ bus, prefix, logger, nodeId: id, nodeName: name, version: VERSION, services });
     }
     mountOpsRoutes(internal, {
       health, metrics,
