@@ -34,7 +34,7 @@ async function ready(label: string): Promise<Ready> {
 test('cluster - a process started while NATS does not answer exits with the reason, so its supervisor restarts it', async () => {
   await cluster.nats.kill();
   try {
-    await assert.rejects(cluster.spawn('early-api', 'api'), /exited before \/health answered[\s\S]*CONNECTION_REFUSED/);
+    await assert.rejects(cluster.spawn('early-api', 'api'), /exited before \/health answered[\s\S]*cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+ \(gyre\.bus\.nats\.url\): CONNECTION_REFUSED/);
   } finally {
     await cluster.nats.restart();
   }

@@ -56,7 +56,10 @@ export async function startNode(config: GyreConfig, { logger, busHub }: StartNod
 
   const bus = await createBus(config.gyre.bus.type === 'nats'
     ? { type: 'nats', servers: config.gyre.bus.nats.url, name: `gyre-${name}` }
-    : { type: 'memory', ...(busHub ? { hub: busHub } : {}) });
+    : { type: 'memory', ...(busHub ? { hub: busHub } : {}) }).catch((err: unknown) => {
+    // The process exits and its supervisor restarts it; the reason must say what was unreachable.
+    throw new Error(`cannot connect to NATS at ${config.gyre.bus.nats.url} (gyre.bus.nats.url): ${err instanceof Error ? err.message : String(err)}`);
+  });
   health.addCheck('bus', () => bus.flush());
   // The state service answers through the bus whether it runs here or in another pod.
   health.addCheck('store', async () => {
