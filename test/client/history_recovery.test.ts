@@ -47,6 +47,7 @@ describe('history and recovery', { timeout: 60_000 }, () => {
           { name: 'nohist', ...open, allow_history_for_client: true },
           { name: 'private', ...open, history_size: 5, history_ttl: '60s' },
           { name: 'cache', ...open, ...history, force_recovery: true, force_recovery_mode: 'cache' },
+          { name: 'autocache', ...open, ...history, force_recovery: true, force_recovery_mode: 'cache', auto_cache_recover: true },
           { name: 'pos', ...open, ...history, force_positioning: true },
         ],
       },
@@ -171,6 +172,19 @@ describe('history and recovery', { timeout: 60_000 }, () => {
     assert.equal(ctx.recovered, true);
     await until(() => seen.length === 1);
     assert.deepEqual(seen, [{ v: 5 }]);
+    c.disconnect();
+  });
+
+  test('recovery - auto_cache_recover sends the latest publication to a subscriber that did not ask to recover', async () => {
+    for (let i = 1; i <= 3; i++) await publishDirect('autocache:state', { v: i });
+    const c = await clients.connected({ protocol: 'protobuf', token: token('auto') });
+    const sub = c.newSubscription('autocache:state');
+    const seen: unknown[] = [];
+    sub.on('publication', (p) => seen.push(decoded(p.data)));
+    const ctx = await subscribed(sub);
+    assert.deepEqual({ was: ctx.wasRecovering, recovered: ctx.recovered }, { was: true, recovered: true });
+    await until(() => seen.length === 1);
+    assert.deepEqual(seen, [{ v: 3 }]);
     c.disconnect();
   });
 

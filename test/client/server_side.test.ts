@@ -244,3 +244,31 @@ describe('server-side subscriptions and control', { timeout: 60_000 }, () => {
     raw.close();
   });
 });
+
+describe('single connection per user', { timeout: 30_000 }, () => {
+  let node: InProcessGyre;
+  const clients = new Clients(() => node.wsUrl);
+  before(async () => {
+    node = await startNode({
+      client: { subscribe_to_user_personal_channel: { enabled: true, single_connection: true } },
+      channel: { without_namespace: { presence: true } },
+    });
+  });
+  after(async () => {
+    clients.closeAll();
+    await node.shutdown();
+  });
+
+  test('server-side - single_connection: a new connection of the user closes the older one with 3504', async () => {
+    const first = await clients.connected({ token: token('solo') });
+    await sleep(30);
+    const gone = waitForEvent<{ code: number; reason: string }>(first, 'disconnected');
+    const second = await clients.connected({ token: token('solo') });
+    assert.deepEqual(await gone, { code: 3504, reason: 'connection limit' });
+    await sleep(30);
+    assert.equal(second.state, 'connected');
+    const other = await clients.connected({ token: token('someone-else') });
+    assert.equal(second.state, 'connected');
+    assert.equal(other.state, 'connected');
+  });
+});

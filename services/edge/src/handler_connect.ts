@@ -15,7 +15,8 @@
  */
 import { TokenExpiredError, TokenInvalidError, TokenVerifierUnavailableError, type ConnectTokenClaims, type TokenSubscribeOptions } from '@gyre/auth';
 import { isPrivateChannel, personalChannel, resolveChannel, userLimitedUsers } from '@gyre/config';
-import { Disconnect, errors, messages, type ProtocolError, type protocol } from '@gyre/protocol';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { Disconnect, bus as busPb, errors, messages, type ProtocolError, type protocol } from '@gyre/protocol';
 type ConnectRequest = protocol.ConnectRequest;
 import type { Client } from './client.js';
 import { subscribeAllowed } from './permissions.js';
@@ -27,6 +28,42 @@ function connectError(client: Client, id: number, err: ProtocolError): void {
   client.replyError(id, 'connect', err);
   client.unusable = true;
   client.dropQueued();
+}
+
+/**
+ * subscribe_to_user_personal_channel.single_connection (server.md §5.1): when the personal
+ * channel's presence shows the user connected already, every other connection of the user, on
+ * every node, is closed with 3504 through a control broadcast that spares this one. Best effort,
+ * like Centrifugo: a store that does not answer lets the connect through.
+ */
+async function enforceSingleConnection(client: Client, user: string): Promise<void> {
+  const ctx = client.ctx;
+  let present: number;
+  try {
+    present = (await ctx.presence.presenceStats(personalChannel(ctx.config, user))).numClients;
+  } catch (err) {
+    ctx.logger.debug({ err }, 'single connection check skipped: presence unavailable');
+    return;
+  }
+  if (present === 0) return;
+  const ctl = create(busPb.ControlSchema, {
+    originNode: ctx.nodeId,
+    sentAtMs: BigInt(Date.now()),
+    command: {
+      case: 'disconnect',
+      value: create(busPb.ControlDisconnectSchema, {
+        target: create(busPb.ControlTargetSchema, { user }),
+        whitelist: [client.id],
+        code: Disconnect.ConnectionLimit.code,
+        reason: Disconnect.ConnectionLimit.reason,
+      }),
+    },
+  });
+  try {
+    ctx.bus.publish(`${ctx.prefix}.ctl`, toBinary(busPb.ControlSchema, ctl));
+  } catch (err) {
+    ctx.logger.debug({ err }, 'single connection broadcast not sent');
+  }
 }
 
 export async function handleConnect(client: Client, req: ConnectRequest, id: number): Promise<void> {
@@ -114,6 +151,11 @@ export async function handleConnect(client: Client, req: ConnectRequest, id: num
   if (specs.length > s.channelLimit) {
     client.disconnect(Disconnect.ChannelLimit);
     return;
+  }
+
+  if (s.personalChannel.enabled && s.personalChannel.singleConnection && user !== '') {
+    await enforceSingleConnection(client, user);
+    if (client.closed) return;
   }
 
   const prepared: Prepared[] = [];

@@ -63,9 +63,18 @@ export function serverSideSpec(
     data,
     expireAt,
     clientSideRefresh: false,
-    recover: recoverable && hint?.recover ? { offset: hint.offset, epoch: hint.epoch } : null,
+    recover: recoverable && hint?.recover ? { offset: hint.offset, epoch: hint.epoch } : autoCacheRecover(o, recoverable),
     rejectUnrecovered: false,
   };
+}
+
+/**
+ * auto_cache_recover (v6.8.3): with force_recovery in cache mode, a subscription that did not ask
+ * to recover gets the latest publication anyway (`was_recovering` true), as if it recovered from
+ * nothing.
+ */
+function autoCacheRecover(o: Readonly<ChannelOptions>, recoverable: boolean): { offset: bigint; epoch: string } | null {
+  return recoverable && o.auto_cache_recover && o.force_recovery && o.force_recovery_mode === 'cache' ? { offset: 0n, epoch: '' } : null;
 }
 
 export async function handleSubscribe(client: Client, req: SubscribeRequest, id: number): Promise<void> {
@@ -152,7 +161,7 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest, id:
     data: claims?.data,
     expireAt,
     clientSideRefresh: claims !== null,
-    recover: recoverable && req.recover ? { offset: req.offset, epoch: req.epoch } : null,
+    recover: recoverable && req.recover ? { offset: req.offset, epoch: req.epoch } : autoCacheRecover(o, recoverable),
     rejectUnrecovered: (req.flag & 2n) !== 0n,
   };
   const prepared = await prepareSubscription(client, spec);

@@ -16,7 +16,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { createTokenVerifier } from '@gyre/auth';
 import type { Bus } from '@gyre/bus';
-import type { GyreConfig } from '@gyre/config';
+import { resolveChannel, type GyreConfig } from '@gyre/config';
 import type { Health, Logger, Metrics, ServiceHandle } from '@gyre/observability';
 import { Disconnect, bus as busPb } from '@gyre/protocol';
 import { BusHistoryStore, BusPresenceStore } from '@gyre/store';
@@ -92,7 +92,7 @@ export async function startEdge(deps: EdgeDeps): Promise<EdgeHandle> {
     logger,
     history,
     encodings: [jsonEncoding, protobufEncoding, uniJsonEncoding, uniProtobufEncoding],
-    metaTtlMs: () => 0,
+    metaTtlMs: (channel) => resolveChannel(config, channel)?.options.history_meta_ttl ?? 0,
     queueMaxSize: settings.queueMaxSize,
     positionCheckDelayMs: settings.positionCheckDelayMs,
   });
