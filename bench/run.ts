@@ -6,8 +6,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runOne, type RunContext, type TargetResult } from './lib/driver.js';
-import { describeMachine, hardNofile, machine, softNofile } from './lib/machine.js';
-import { pickLatest, ratioChartSvg, ratioRows, ratioTableText, renderDocs, targetChecks, type ResultDoc, type ScenarioResult } from './lib/report.js';
+import { describeMachine, hardNofile, machine, softNofile, type Machine } from './lib/machine.js';
+import { pickLatest, pickProfiled, ratioChartSvg, ratioRows, ratioTableText, renderDocs, targetChecks, type ResultDoc, type ScenarioResult } from './lib/report.js';
 import { GROUPS, scenarios, type Scenario, type ScenarioGroup } from './lib/scenarios.js';
 import { fmt } from './lib/stats.js';
 import { CENTRIFUGO_MODULE, CENTRIFUGO_VERSION } from './lib/centrifugo.js';
@@ -21,6 +21,7 @@ const RESULTS = join(BENCH, 'results');
 const USAGE = `Usage: npm run bench -- <scenario...> [options]
 
 Scenarios: all, ${GROUPS.join(', ')} (or a single one such as fanout-1k)
+           report: only regenerate docs/benchmarks.md and bench/results/ratios.svg from bench/results
 
 Options:
   --quick                 smaller sizes and shorter windows (all of them in under 10 minutes)
@@ -44,10 +45,12 @@ interface Options {
   write: boolean;
   perWorker: number;
   retries: number;
+  /** Only regenerate docs/benchmarks.md and the chart from bench/results. */
+  reportOnly: boolean;
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { groups: [], only: [], quick: false, targets: [...TARGET_IDS], protocol: 'json', pin: true, cpuProf: false, write: true, perWorker: 10_000, retries: -1 };
+  const o: Options = { groups: [], only: [], quick: false, targets: [...TARGET_IDS], protocol: 'json', pin: true, cpuProf: false, write: true, perWorker: 10_000, retries: -1, reportOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -66,7 +69,8 @@ function parse(argv: string[]): Options {
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
-    } else if (a === 'all') o.groups.push(...GROUPS);
+    } else if (a === 'report') o.reportOnly = true;
+    else if (a === 'all') o.groups.push(...GROUPS);
     else if ((GROUPS as readonly string[]).includes(a)) o.groups.push(a as ScenarioGroup);
     else if (/^[a-z]+-[0-9a-z]+$/.test(a) && GROUPS.includes(a.split('-')[0] as ScenarioGroup)) {
       o.groups.push(a.split('-')[0] as ScenarioGroup);
@@ -74,7 +78,7 @@ function parse(argv: string[]): Options {
     } else throw new Error(`unknown argument "${a}"\n\n${USAGE}`);
   }
   if (o.retries < 0) o.retries = o.quick ? 0 : 2;
-  if (o.groups.length === 0) throw new Error(`no scenario given\n\n${USAGE}`);
+  if (o.groups.length === 0 && !o.reportOnly) throw new Error(`no scenario given\n\n${USAGE}`);
   o.groups = [...new Set(o.groups)];
   for (const t of o.targets) if (!TARGET_IDS.includes(t)) throw new Error(`unknown target "${t}" (known: ${TARGET_IDS.join(', ')})`);
   if (o.protocol !== 'json' && o.protocol !== 'protobuf') throw new Error('--protocol is json or protobuf');
@@ -82,7 +86,7 @@ function parse(argv: string[]): Options {
   return o;
 }
 
-function loadDocs(): { docs: ResultDoc[]; files: Record<string, string> } {
+function loadDocs(): { docs: ResultDoc[]; files: Record<string, string>; profiled: ResultDoc[] } {
   const docs: ResultDoc[] = [];
   const names = new Map<ResultDoc, string>();
   for (const f of readdirSync(RESULTS)) {
@@ -100,13 +104,26 @@ function loadDocs(): { docs: ResultDoc[]; files: Record<string, string> } {
   const latest = pickLatest(docs);
   const files: Record<string, string> = {};
   for (const d of latest) files[d.group] = names.get(d)!;
-  return { docs: latest, files };
+  return { docs: latest, files, profiled: pickProfiled(docs) };
+}
+
+function writeDocs(m: Machine, pinned: boolean, log: (s: string) => void): void {
+  const { docs, files, profiled } = loadDocs();
+  const chart = join(RESULTS, 'ratios.svg');
+  const caption = `${m.cores} cores, ${m.cpuModel}, Node ${m.node}; ${pinned ? 'server pinned to one core' : 'not pinned'}; newest run of each scenario (full preferred to quick)`;
+  writeFileSync(chart, ratioChartSvg(ratioRows(docs.flatMap((d) => d.scenarios)), caption));
+  writeFileSync(join(ROOT, 'docs/benchmarks.md'), renderDocs(docs, '../bench/results/ratios.svg', files, profiled));
+  log(`\nrefreshed docs/benchmarks.md and ${chart}`);
 }
 
 async function main(): Promise<number> {
   const o = parse(process.argv.slice(2));
   const started = Date.now();
   const m = machine();
+  if (o.reportOnly) {
+    writeDocs(m, o.pin && m.cores >= 2, (s) => console.log(s));
+    return 0;
+  }
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
   const log = (s: string): void => console.log(s);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -199,10 +216,10 @@ async function main(): Promise<number> {
     if (o.write && done.length) {
       const doc: ResultDoc = {
         schema: 1, group, date: new Date().toISOString(), command, machine: m,
-        options: { quick: o.quick, protocol: o.protocol, pinning: pinText, centrifugo: `${CENTRIFUGO_MODULE}@${CENTRIFUGO_VERSION}`, targets: o.targets },
+        options: { quick: o.quick, protocol: o.protocol, pinning: pinText, centrifugo: `${CENTRIFUGO_MODULE}@${CENTRIFUGO_VERSION}`, targets: o.targets, cpuProf: o.cpuProf },
         scenarios: done,
       };
-      const file = join(RESULTS, `${date}-${group}${o.quick ? '-quick' : ''}${o.protocol === 'protobuf' ? '-protobuf' : ''}.json`);
+      const file = join(RESULTS, `${date}-${group}${o.quick ? '-quick' : ''}${o.protocol === 'protobuf' ? '-protobuf' : ''}${o.cpuProf ? '-cpuprof' : ''}.json`);
       writeFileSync(file, JSON.stringify(doc, null, 1) + '\n');
       log(`  wrote ${file}`);
     }
@@ -215,14 +232,7 @@ async function main(): Promise<number> {
     log('\n== issue 7 targets (Gyre embedded)');
     for (const c of checks) log(`  ${c.met === null ? '?  ' : c.met ? 'ok ' : 'NO '} ${c.target}: ${c.measured} (goal ${c.goal})${c.gap ? ` — ${c.gap}` : ''}`);
   }
-  if (o.write) {
-    const { docs, files } = loadDocs();
-    const chosen = docs;
-    const chart = join(RESULTS, 'ratios.svg');
-    writeFileSync(chart, ratioChartSvg(ratioRows(chosen.flatMap((d) => d.scenarios)), `${m.cores} cores, ${m.cpuModel}, Node ${m.node}; server pinned to one core; newest full run of each scenario`));
-    writeFileSync(join(ROOT, 'docs/benchmarks.md'), renderDocs(chosen, '../bench/results/ratios.svg', files));
-    log(`\nrefreshed docs/benchmarks.md and ${chart}`);
-  }
+  if (o.write) writeDocs(m, pinning !== null, log);
   log(`\ndone in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return 0;
 }

@@ -19,7 +19,7 @@ export interface ResultDoc {
   date: string;
   command: string;
   machine: Machine;
-  options: { quick: boolean; protocol: string; pinning: string; centrifugo: string; targets: string[] };
+  options: { quick: boolean; protocol: string; pinning: string; centrifugo: string; targets: string[]; cpuProf?: boolean };
   scenarios: ScenarioResult[];
 }
 
@@ -124,6 +124,11 @@ export interface TargetCheck {
   gap: string;
 }
 
+/** How far a ratio is from its goal, e.g. "142% over the goal: needs 2.42× less". */
+function over(v: number, goal: number): string {
+  return `${fmt((v / goal - 1) * 100)}% over the goal: needs ${fmt(v / goal)}× less`;
+}
+
 /** The issue's targets, checked against Gyre embedded's results. */
 export function targetChecks(entries: readonly ScenarioResult[]): TargetCheck[] {
   const rows = ratioRows(entries);
@@ -135,12 +140,12 @@ export function targetChecks(entries: readonly ScenarioResult[]): TargetCheck[] 
     const vc = r.vsCentrifugo[gyre];
     out.push({
       target: `${r.scenario}: CPU per delivered message vs Centrifugo`, goal: '≤ 0.5×', measured: cell(vc, '×'),
-      met: vc === null || vc === undefined ? null : vc <= 0.5, gap: vc ? (vc <= 0.5 ? '' : `${fmt(vc / 0.5)}× over the goal`) : 'no data',
+      met: vc === null || vc === undefined ? null : vc <= 0.5, gap: vc ? (vc <= 0.5 ? '' : over(vc, 0.5)) : 'no data',
     });
     const vu = r.vsUws[gyre];
     out.push({
       target: `${r.scenario}: CPU per delivered message vs bare uWS`, goal: '≤ 1.3×', measured: cell(vu, '×'),
-      met: vu === null || vu === undefined ? null : vu <= 1.3, gap: vu ? (vu <= 1.3 ? '' : `${fmt(vu / 1.3)}× over the goal`) : 'no data',
+      met: vu === null || vu === undefined ? null : vu <= 1.3, gap: vu ? (vu <= 1.3 ? '' : over(vu, 1.3)) : 'no data',
     });
   }
   const idle = byName.get('idle');
@@ -280,6 +285,8 @@ function detailTable(e: ScenarioResult): string {
 
 /** One document per group: JSON protocol before protobuf, full runs before quick ones, then the newest. */
 export function pickLatest(docs: readonly ResultDoc[]): ResultDoc[] {
+  // Profiled runs carry the profiler's overhead: they explain, they do not measure.
+  docs = docs.filter((d) => !d.options.cpuProf);
   const rank = (d: ResultDoc): number => (d.options.protocol === 'json' ? 2 : 0) + (d.options.quick ? 0 : 1);
   const best = new Map<string, ResultDoc>();
   for (const d of docs) {
@@ -290,7 +297,47 @@ export function pickLatest(docs: readonly ResultDoc[]): ResultDoc[] {
   return [...best.values()].sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group));
 }
 
-export function renderDocs(docs: readonly ResultDoc[], chartPath: string, files: Record<string, string>): string {
+/** The newest profiled run (--cpu-prof) of each group. */
+export function pickProfiled(docs: readonly ResultDoc[]): ResultDoc[] {
+  const best = new Map<string, ResultDoc>();
+  for (const d of docs) {
+    if (!d.options.cpuProf) continue;
+    const cur = best.get(d.group);
+    if (!cur || d.date > cur.date) best.set(d.group, d);
+  }
+  return [...best.values()];
+}
+
+function profileSection(docs: readonly ResultDoc[]): string[] {
+  const o: string[] = [];
+  for (const d of docs) {
+    for (const e of d.scenarios) {
+      for (const r of e.results) {
+        if (!r.profiles?.length || r.target === 'uws') continue;
+        const windowSec = e.scenario.publish ? e.scenario.publish.steadyMs / 1000 : e.scenario.idleMs / 1000;
+        const cpuMs = r.publish ? r.publish.serverCpuSec * 1000 : r.connect && !r.idle ? r.connect.serverCpuSec * 1000 : NaN;
+        const busy = r.profiles.reduce((a, p) => a + p.busyMs, 0);
+        o.push(`**${e.scenario.name} · ${TARGET_LABELS[r.target]}** (${d.date.slice(0, 10)}, \`${esc(d.command)}\`): the JavaScript profile sees ${fmt(busy)} ms of the ${fmt(cpuMs)} ms of server CPU in the ${fmt(windowSec)} s window${Number.isFinite(cpuMs) ? ` (${fmt((busy / cpuMs) * 100)}%; the rest is uWS's native loop and socket writes in the kernel)` : ''}.`);
+        o.push('');
+        for (const p of r.profiles) {
+          const proc = p.file.split('/').slice(-2, -1)[0] ?? '';
+          o.push(`| ${esc(proc)}: by package or file | % of JS time | top functions (self) | % |`);
+          o.push('| --- | ---: | --- | ---: |');
+          for (let i = 0; i < 10; i++) {
+            const g = p.groups[i];
+            const f = p.topFunctions[i];
+            if (!g && !f) break;
+            o.push(`| ${g ? esc(g.name) : ''} | ${g ? fmt(g.percent) : ''} | ${f ? esc(f.name) : ''} | ${f ? fmt(f.percent) : ''} |`);
+          }
+          o.push('');
+        }
+      }
+    }
+  }
+  return o;
+}
+
+export function renderDocs(docs: readonly ResultDoc[], chartPath: string, files: Record<string, string>, profiled: readonly ResultDoc[] = []): string {
   const entries = docs.flatMap((d) => d.scenarios);
   const rows = ratioRows(entries);
   const checks = targetChecks(entries);
@@ -333,6 +380,15 @@ export function renderDocs(docs: readonly ResultDoc[], chartPath: string, files:
       o.push(detailTable(e));
       o.push('');
     }
+  }
+  const prof = profileSection(profiled);
+  if (prof.length) {
+    o.push('## Where the time goes (`--cpu-prof`)');
+    o.push('');
+    o.push('V8 CPU profiles of the Node servers over the same steady window, from a separate run with');
+    o.push('`--cpu-prof` (profiling costs a few percent, so these runs are not used for the numbers above).');
+    o.push('');
+    o.push(...prof);
   }
   o.push('## How to read this');
   o.push('');
