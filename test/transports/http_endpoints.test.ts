@@ -240,6 +240,35 @@ describe('HTTP transports on the wire', { timeout: 60_000 }, () => {
     assert.equal(ctx.wheel.scheduled, 0);
   });
 
+  test('half-closed - a client that half-closes after its request is dropped and its session released; one that never finishes its body opens nothing', async () => {
+    const fin: Socket = tcpConnect(node.port, '127.0.0.1');
+    await new Promise<void>((resolve) => fin.once('connect', () => resolve()));
+    const body = JSON.stringify({ connect: { token: token('fin') }, id: 1 });
+    fin.write(`POST /connection/http_stream HTTP/1.1\r\nHost: x\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    await new Promise<void>((resolve) => fin.once('data', () => resolve()));
+    assert.equal(liveSessions(node), 1);
+    fin.end();
+    await until(() => liveSessions(node) === 0, 3000, 'half-closed stream released');
+    fin.destroy();
+    const partial: Socket = tcpConnect(node.port, '127.0.0.1');
+    await new Promise<void>((resolve) => partial.once('connect', () => resolve()));
+    partial.write('POST /connection/http_stream HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"connect":');
+    await sleep(100);
+    assert.equal(liveConnections(node), 0);
+    partial.destroy();
+  });
+
+  test('emulation - a post for a unidirectional session is ignored (204) and that connection is untouched', async () => {
+    const uni = await StreamReader.open(`${node.httpUrl}/connection/uni_http_stream`, 'lines', { method: 'POST', body: JSON.stringify({ token: token('uni-target') }) });
+    const session = ((await uni.nextJson())['connect'] as Json)['session'];
+    assert.equal(await emulate(node.httpUrl, { node: node.id, session, data: '{"subscribe":' }), 204);
+    await sleep(50);
+    assert.equal(uni.ended, false);
+    assert.equal(liveSessions(node), 1);
+    uni.abort();
+    await until(() => liveSessions(node) === 0, 3000, 'session released');
+  });
+
   test('slow - a client that never reads is closed with 3008 and its session released', async () => {
     const before = await counter(node, 'centrifugo_client_num_server_disconnects', 'code="3008"');
     const socket: Socket = tcpConnect(node.port, '127.0.0.1');
