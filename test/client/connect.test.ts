@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { CompactSign, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import type { InProcessGyre } from '@gyre/gyre';
 import { waitForEvent } from '@gyre/testing';
-import { Clients, PROTOCOLS, SECRET, rawToken, startNode, token } from './helpers.js';
+import { Clients, PROTOCOLS, RawClient, SECRET, rawToken, startNode, token } from './helpers.js';
 
 const enc = new TextEncoder();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -242,3 +242,30 @@ describe('connect with JWKS', { timeout: 60_000 }, () => {
     assert.equal((await d).code, 3500);
   });
 });
+
+describe('connect with client.user_id_http_header', { timeout: 30_000 }, () => {
+  let node: InProcessGyre;
+  before(async () => {
+    node = await startNode({
+      client: { user_id_http_header: 'X-User-Id' },
+      channel: { without_namespace: { allow_subscribe_for_client: true, allow_publish_for_client: true } },
+    });
+  });
+  after(async () => {
+    await node.shutdown();
+  });
+
+  test('connect - without a token the user comes from the configured request header; without it 3501', async () => {
+    const raw = await RawClient.open(node.wsUrl, { headers: { 'x-user-id': 'from-proxy' } });
+    raw.sendJson({ connect: {}, id: 1 }, { subscribe: { channel: 'who' }, id: 2 }, { publish: { channel: 'who', data: { x: 1 } }, id: 3 });
+    const lines: string[] = [];
+    while (!lines.some((l) => l.includes('"pub"'))) lines.push(await raw.nextLine());
+    const pub = JSON.parse(lines.find((l) => l.includes('"pub"'))!) as { push: { pub: { info: { user: string } } } };
+    assert.equal(pub.push.pub.info.user, 'from-proxy');
+    raw.close();
+    const none = await RawClient.open(node.wsUrl);
+    none.sendJson({ connect: {}, id: 1 });
+    assert.equal((await none.closed).code, 3501);
+  });
+});
+

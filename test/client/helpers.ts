@@ -129,9 +129,9 @@ export class RawClient {
     ws.on('error', () => {});
   }
 
-  static async open(url: string, opts: { protocols?: string[]; query?: string; origin?: string } = {}): Promise<RawClient> {
+  static async open(url: string, opts: { protocols?: string[]; query?: string; origin?: string; headers?: Record<string, string> } = {}): Promise<RawClient> {
     const u = opts.query ? `${url}?${opts.query}` : url;
-    const ws = new WebSocket(u, opts.protocols ?? [], opts.origin ? { origin: opts.origin } : {});
+    const ws = new WebSocket(u, opts.protocols ?? [], { ...(opts.origin ? { origin: opts.origin } : {}), ...(opts.headers ? { headers: opts.headers } : {}) });
     const c = new RawClient(ws);
     await c.opened;
     return c;

@@ -3,7 +3,8 @@
  *
  * Credentials: a JWT (verified by @gyre/auth: expired → error 109, invalid → disconnect 3500,
  * keys unavailable → error 100 temporary; an anonymous token with
- * disallow_anonymous_connection_tokens → 3507), else anonymous when
+ * disallow_anonymous_connection_tokens → 3507), else the user named by the
+ * client.user_id_http_header request header, else anonymous when
  * allow_anonymous_connect_without_token or client.insecure, else disconnect 3501 ("client
  * credentials not found"). Then: expire_at in the past → 110; user_connection_limit → 3504;
  * server-side subscriptions (token `subs`/`channels`, the personal channel, requested
@@ -92,12 +93,17 @@ export async function handleConnect(client: Client, req: ConnectRequest, id: num
       client.disconnect(Disconnect.PermissionDenied);
       return;
     }
-  } else if (!s.allowAnonymousConnectWithoutToken && !s.insecure) {
+  }
+  // Without a token: a user set by an authenticating proxy in client.user_id_http_header, else
+  // anonymous when allowed.
+  const headerName = ctx.config.client.user_id_http_header.toLowerCase();
+  const headerUser = claims === null && headerName !== '' ? (client.headers[headerName] ?? '') : '';
+  if (claims === null && headerUser === '' && !s.allowAnonymousConnectWithoutToken && !s.insecure) {
     client.disconnect(Disconnect.BadRequest);
     return;
   }
 
-  const user = claims?.user ?? '';
+  const user = claims?.user ?? headerUser;
   const nowMs = Date.now();
   const nowSec = Math.floor(nowMs / 1000);
   const expireAt = s.insecure ? 0 : (claims?.expireAt ?? 0);
