@@ -100,8 +100,10 @@ describe('emulation across two edges', { timeout: 60_000 }, () => {
     return c;
   };
 
+  let hub: MemoryBusHub;
+
   before(async () => {
-    const hub = new MemoryBusHub();
+    hub = new MemoryBusHub();
     a = await startNode({}, { busHub: hub });
     b = await startNode({ gyre: { services: ['edge'] } }, { busHub: hub });
     proxy = new RoundRobinProxy([
@@ -185,6 +187,13 @@ describe('emulation across two edges', { timeout: 60_000 }, () => {
 
   test('cluster - /emulation for an unknown node is 404; for an unknown session on a known node 204 and nothing happens', async () => {
     assert.equal(await emulate(a.httpUrl, { node: 'no-such-node', session: 'x', data: '{}' }), 404);
+    // An edge without HTTP streaming and SSE holds no emulated session: unknown as well.
+    const plain = await startNode({ gyre: { services: ['edge'] }, http_stream: { enabled: false }, sse: { enabled: false }, uni_grpc: { enabled: false } }, { busHub: hub });
+    try {
+      assert.equal(await emulate(a.httpUrl, { node: plain.id, session: 'x', data: '{}' }), 404);
+    } finally {
+      await plain.shutdown();
+    }
     assert.equal(await emulate(a.httpUrl, { node: 'bad.node.*', session: 'x', data: '{}' }), 404);
     assert.equal(await emulate(a.httpUrl, { node: b.id, session: 'not-a-session', data: '{}' }), 204);
     assert.equal(await emulate(b.httpUrl, { node: b.id, session: 'not-a-session', data: '{}' }), 204);

@@ -43,8 +43,10 @@ export class Emulation {
 
   constructor(private readonly ctx: EdgeContext) {}
 
-  /** Listens for frames other edges forward to this node. */
+  /** Listens for frames other edges forward to this node (when it serves an emulated transport). */
   start(): void {
+    const { config } = this.ctx;
+    if (!config.http_stream.enabled && !config.sse.enabled) return;
     this.sub = this.ctx.bus.subscribe(emulationSubject(this.ctx.prefix, this.ctx.nodeId), (msg) => this.onForward(msg));
   }
 
