@@ -5,9 +5,10 @@
  * The client sends one ConnectRequest as JSON: `?cf_connect=<json>` in the URL, or else its first
  * message; later messages are read and dropped. The server sends bare Pushes as text frames:
  * `connect` first (with `session`), publications, join/leave, server-side subscribe/unsubscribe,
- * `{}` pings. One Push per frame, or with `uni_websocket.join_push_messages` the Pushes written
- * together newline-joined in one frame. Publications come from uWS topics (the hub's uni JSON
- * slot), as for bidirectional WebSocket members.
+ * `{}` pings, and native WebSocket pings (uWS, `UNI_WS_IDLE_TIMEOUT_S`). One Push per frame, or
+ * with `uni_websocket.join_push_messages` the Pushes written together newline-joined in one
+ * frame. Publications come from uWS topics (the hub's uni JSON slot), as for bidirectional
+ * WebSocket members.
  *
  * Close: a `disconnect` push (unless `disable_disconnect_push`), then a close frame with the code
  * and reason (unless `disable_closing_handshake`, then the socket is just closed). A
@@ -33,6 +34,9 @@ interface UniWsData {
   cfConnect: string | null;
   headers: Record<string, string>;
 }
+
+/** uWS idle timeout (seconds, resolution 4) within which a ping must be answered. */
+export const UNI_WS_IDLE_TIMEOUT_S = 32;
 
 const uniWsFraming: Framing = { name: 'uni_websocket', frame: (part) => part };
 
@@ -123,8 +127,10 @@ export function mountUniWebsocket(app: TemplatedApp, ctx: EdgeContext, gate: Upg
     maxPayloadLength: Math.max(limit * 2, limit + (1 << 20)),
     maxBackpressure: Math.max(ctx.settings.queueMaxSize * 2, 64 * 1024),
     closeOnBackpressureLimit: 1,
-    idleTimeout: 0,
-    sendPingsAutomatically: false,
+    // Native WebSocket pings as Centrifugo sends them to uni clients (which never write): a peer
+    // that stops answering them is closed by uWS, the application `{}` pings aside.
+    idleTimeout: UNI_WS_IDLE_TIMEOUT_S,
+    sendPingsAutomatically: true,
     compression: cfg.compression ? uWS.SHARED_COMPRESSOR : uWS.DISABLED,
 
     upgrade: (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => {
