@@ -181,6 +181,26 @@ describe('framing', { timeout: 60_000 }, () => {
     raw.close();
   });
 
+  test('framing - ?cf_ws_frame_ping_pong=true: no ping/pong in the connect result, native ping frames instead of {}', async () => {
+    const raw = await RawClient.open(node.wsUrl, { query: 'cf_ws_frame_ping_pong=true' });
+    let pings = 0;
+    raw.ws.on('ping', () => pings++);
+    raw.sendJson({ connect: { token: token('native') }, id: 1 });
+    assert.match(await raw.nextLine(), /^\{"id":1,"connect":\{"client":"[^"]+","version":"[^"]+"\}\}$/);
+    await sleep(2300);
+    assert.ok(pings >= 1, `native pings: ${pings}`);
+    assert.equal(raw.pending(), 0, 'no application pings');
+    assert.equal(raw.isClosed, false, 'the ws library answered with pong frames');
+    raw.close();
+  });
+
+  test('framing - a client that does not answer native ping frames is closed with 3012', async () => {
+    const raw = await RawClient.open(node.wsUrl, { query: 'cf_ws_frame_ping_pong=true', autoPong: false });
+    raw.sendJson({ connect: { token: token('native2') }, id: 1 });
+    await raw.nextLine();
+    assert.deepEqual(await raw.closed, { code: 3012, reason: 'no pong' });
+  });
+
   test('framing - allowed_origins: a matching Origin and no Origin pass, another Origin gets 403', async () => {
     const ok = await RawClient.open(node.wsUrl, { origin: 'https://app.example.com' });
     ok.close();

@@ -129,9 +129,13 @@ export class RawClient {
     ws.on('error', () => {});
   }
 
-  static async open(url: string, opts: { protocols?: string[]; query?: string; origin?: string; headers?: Record<string, string> } = {}): Promise<RawClient> {
+  static async open(url: string, opts: { protocols?: string[]; query?: string; origin?: string; headers?: Record<string, string>; autoPong?: boolean } = {}): Promise<RawClient> {
     const u = opts.query ? `${url}?${opts.query}` : url;
-    const ws = new WebSocket(u, opts.protocols ?? [], { ...(opts.origin ? { origin: opts.origin } : {}), ...(opts.headers ? { headers: opts.headers } : {}) });
+    const ws = new WebSocket(u, opts.protocols ?? [], {
+      ...(opts.origin ? { origin: opts.origin } : {}),
+      ...(opts.headers ? { headers: opts.headers } : {}),
+      ...(opts.autoPong === false ? { autoPong: false } : {}),
+    });
     const c = new RawClient(ws);
     await c.opened;
     return c;

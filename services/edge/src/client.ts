@@ -62,9 +62,15 @@ export interface WsData {
   /** Request headers copied at upgrade (for proxies and logs). */
   headers: Record<string, string>;
   remoteAddress: string;
+  /** `?cf_ws_frame_ping_pong=true`: native WebSocket pings instead of application ones. */
+  framePingPong?: boolean;
 }
 
 export type ClientState = 'connecting' | 'connected' | 'closed';
+
+/** Native ping frames (`cf_ws_frame_ping_pong`) when application pings are off: Centrifugo's defaults. */
+const NATIVE_PING_INTERVAL_MS = 25_000;
+const NATIVE_PONG_WAIT_MS = 10_000;
 
 /** Commands queued behind a busy one before the connection is judged abusive (3013). */
 export const MAX_QUEUED_COMMANDS = 1024;
@@ -136,7 +142,7 @@ export class Client implements WheelEntry, HubClient {
   connected(now: number): void {
     this.state = 'connected';
     this.ctx.registry.connected(this);
-    const ping = this.ctx.settings.pingIntervalMs;
+    const ping = this.pingIntervalMs();
     // The first ping at a random time between ping/2 and ping (§2.6), so that connections made
     // together do not ping together.
     if (ping > 0) this.nextPingAt = now + Math.floor(ping / 2 + Math.random() * (ping / 2));
@@ -495,14 +501,38 @@ export class Client implements WheelEntry, HubClient {
       if (this.closed) return;
     }
     const s = this.ctx.settings;
-    if (s.pingIntervalMs > 0 && this.nextPingAt !== 0 && now >= this.nextPingAt) {
-      this.write(this.encoding.pingFrame);
-      this.pingOutstanding = true;
-      this.nextPingAt = now + s.pingIntervalMs;
-      // Unidirectional clients never answer pings (§2.6).
-      if (s.pongTimeoutMs > 0 && !this.transport.unidirectional) this.pongDeadline = now + s.pongTimeoutMs;
+    const interval = this.pingIntervalMs();
+    if (interval > 0 && this.nextPingAt !== 0 && now >= this.nextPingAt) {
+      this.nextPingAt = now + interval;
+      const native = this.transport.nativePing;
+      if (native) {
+        native();
+        this.pongDeadline = now + (s.pongTimeoutMs > 0 ? s.pongTimeoutMs : NATIVE_PONG_WAIT_MS);
+      } else {
+        this.write(this.encoding.pingFrame);
+        this.pingOutstanding = true;
+        // Unidirectional clients never answer pings (§2.6).
+        if (s.pongTimeoutMs > 0 && !this.transport.unidirectional) this.pongDeadline = now + s.pongTimeoutMs;
+      }
     }
     this.reschedule(now);
+  }
+
+  /**
+   * Application pings use client.ping_interval; native ping frames (`cf_ws_frame_ping_pong`) use
+   * it too, or Centrifugo's 25 s when application pings are off.
+   */
+  private pingIntervalMs(): number {
+    const ms = this.ctx.settings.pingIntervalMs;
+    if (this.transport.nativePing) return ms > 0 ? ms : NATIVE_PING_INTERVAL_MS;
+    return ms;
+  }
+
+  /** A pong frame answered a native ping. */
+  onNativePong(): void {
+    if (this.state !== 'connected' || this.pongDeadline === 0) return;
+    this.pongDeadline = 0;
+    this.reschedule(Date.now());
   }
 
   private expireSubscriptions(now: number): void {

@@ -187,7 +187,8 @@ export async function handleConnect(client: Client, req: ConnectRequest, id: num
     result.expires = true;
     result.ttl = ttlSeconds(expireAt, nowMs);
   }
-  if (s.pingIntervalMs > 0) {
+  // With native ping frames (cf_ws_frame_ping_pong) the result has no ping / pong (§2.1).
+  if (s.pingIntervalMs > 0 && !client.transport.nativePing) {
     result.ping = Math.max(1, Math.floor(s.pingIntervalMs / 1000));
     // Unidirectional clients cannot answer pings (§2.6).
     result.pong = s.pongTimeoutMs > 0 && !client.transport.unidirectional;

@@ -65,4 +65,10 @@ export interface Transport {
    * with (uni_sse / uni_http_stream may answer it with an HTTP status instead).
    */
   close(d: DisconnectReason, connectError?: ProtocolError): void;
+  /**
+   * WebSocket only, when the client asked for `cf_ws_frame_ping_pong=true` (a debugging aid,
+   * client-protocol.md §2.1): liveness uses native ping frames instead of application pings.
+   * The transport reports pongs to Client.onNativePong.
+   */
+  readonly nativePing?: (() => void) | undefined;
 }

@@ -49,10 +49,21 @@ export class WsTransport implements Transport, NativeTopics {
   readonly framing = wsFraming;
   readonly topics: NativeTopics = this;
 
+  readonly nativePing: (() => void) | undefined;
+
   constructor(
     private readonly ws: WebSocket<WsData>,
     readonly encoding: Encoding,
-  ) {}
+    framePingPong = false,
+  ) {
+    this.nativePing = framePingPong
+      ? () => {
+          ws.cork(() => {
+            ws.ping();
+          });
+        }
+      : undefined;
+  }
 
   write(parts: readonly Frame[]): void {
     const frame = this.encoding.join(parts);
@@ -179,12 +190,13 @@ export function mountWebsocket(app: TemplatedApp, ctx: EdgeContext, gate: Upgrad
       }
       const { encoding, subprotocol } = selectEncoding(protocols, query);
       const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
-      res.upgrade<WsData>({ encoding, client: null, headers, remoteAddress }, key, subprotocol, extensions, context);
+      const framePingPong = new URLSearchParams(query).get('cf_ws_frame_ping_pong') === 'true';
+      res.upgrade<WsData>({ encoding, client: null, headers, remoteAddress, framePingPong }, key, subprotocol, extensions, context);
     },
 
     open: (ws) => {
       const data = ws.getUserData();
-      const client = new Client(ctx, new WsTransport(ws, data.encoding), data.headers);
+      const client = new Client(ctx, new WsTransport(ws, data.encoding, data.framePingPong === true), data.headers);
       data.client = client;
       client.opened(Date.now());
     },
@@ -195,6 +207,10 @@ export function mountWebsocket(app: TemplatedApp, ctx: EdgeContext, gate: Upgrad
 
     close: (ws, code) => {
       ws.getUserData().client?.onClose(code);
+    },
+
+    pong: (ws) => {
+      ws.getUserData().client?.onNativePong();
     },
   });
 }
