@@ -269,3 +269,37 @@ describe('connect with client.user_id_http_header', { timeout: 30_000 }, () => {
   });
 });
 
+describe('connect with HMAC key rotation and user_id_claim', { timeout: 30_000 }, () => {
+  let node: InProcessGyre;
+  before(async () => {
+    node = await startNode({
+      client: {
+        token: { hmac_previous_secret_key: 'old-secret', hmac_previous_secret_key_valid_until: Math.floor(Date.now() / 1000) + 3600, user_id_claim: 'uid' },
+        channel_limit: 5,
+      },
+      channel: { without_namespace: { allow_subscribe_for_client: true, allow_publish_for_client: true } },
+    });
+  });
+  after(async () => {
+    await node.shutdown();
+  });
+
+  test('connect - a token signed with the previous HMAC key still verifies; the user comes from user_id_claim', async () => {
+    for (const secret of [SECRET, 'old-secret']) {
+      const raw = await RawClient.open(node.wsUrl);
+      raw.sendJson(
+        { connect: { token: rawToken({ sub: 'ignored', uid: `u-${secret}` }, secret) }, id: 1 },
+        { subscribe: { channel: 'rot' }, id: 2 },
+        { publish: { channel: 'rot', data: {} }, id: 3 },
+      );
+      let line = await raw.nextLine();
+      while (!line.includes('"pub"')) line = await raw.nextLine();
+      assert.equal((JSON.parse(line) as { push: { pub: { info: { user: string } } } }).push.pub.info.user, `u-${secret}`);
+      raw.close();
+    }
+    const wrong = await RawClient.open(node.wsUrl);
+    wrong.sendJson({ connect: { token: rawToken({ uid: 'x' }, 'never-a-key') }, id: 1 });
+    assert.equal((await wrong.closed).code, 3500);
+  });
+});
+
