@@ -115,4 +115,26 @@ describe('limits', { timeout: 60_000 }, () => {
     assert.deepEqual(await cb, { code: 3001, reason: 'shutdown' });
     clients.closeAll();
   });
+
+  test('shutdown - many connections get their 3001 spread over part of the drain window, all before the deadline', async () => {
+    const node = await startNode({ client: { allow_anonymous_connect_without_token: true }, shutdown: { timeout: '1s' } });
+    const raws = await Promise.all(Array.from({ length: 1001 }, () => RawClient.open(node.wsUrl)));
+    const closedAt: number[] = [];
+    const codes = new Set<number>();
+    const all = Promise.all(
+      raws.map((r) =>
+        r.closed.then((c) => {
+          closedAt.push(Date.now());
+          codes.add(c.code);
+        }),
+      ),
+    );
+    const started = Date.now();
+    await node.shutdown();
+    await all;
+    assert.deepEqual([...codes], [3001]);
+    const spread = Math.max(...closedAt) - Math.min(...closedAt);
+    assert.ok(spread >= 150, `spread ${spread} ms`);
+    assert.ok(Date.now() - started < 1500, 'within the drain window');
+  });
 });

@@ -65,8 +65,10 @@ export interface EdgeHandle extends ServiceHandle {
   readonly uniGrpcPort: number | null;
 }
 
-/** Connections closed per macrotask while draining. */
+/** Connections closed per batch while draining. */
 const SHUTDOWN_BATCH = 500;
+/** Longest time the 3001 disconnects are spread over. */
+const SHUTDOWN_SPREAD_MAX_MS = 10_000;
 
 export async function startEdge(deps: EdgeDeps): Promise<EdgeHandle> {
   const { config, bus, logger, app } = deps;
@@ -164,14 +166,18 @@ export async function startEdge(deps: EdgeDeps): Promise<EdgeHandle> {
     } catch (err) {
       logger.debug({ err }, 'node shutdown not announced');
     }
-    // 3001 to everyone, a batch per macrotask so the event loop keeps breathing.
+    // 3001 to everyone in batches. Many connections are spread over part of the drain window
+    // (half of what is left, at most SHUTDOWN_SPREAD_MAX_MS), so that they do not all reconnect
+    // to the other nodes in the same instant; a few go at once.
+    const batches = Math.ceil(registry.all.size / SHUTDOWN_BATCH);
+    const pause = batches > 1 ? Math.min(SHUTDOWN_SPREAD_MAX_MS, Math.max(0, (deadline - Date.now()) / 2)) / batches : 0;
     while (registry.all.size > 0 && Date.now() < deadline) {
       let n = 0;
       for (const c of [...registry.all]) {
         c.disconnect(Disconnect.Shutdown);
         if (++n >= SHUTDOWN_BATCH) break;
       }
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => (pause >= 1 ? setTimeout(resolve, pause) : setImmediate(resolve)));
     }
     await uniGrpc?.stop(deadline);
     control.stop();
