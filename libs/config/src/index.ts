@@ -39,3 +39,4 @@ export { formatDuration, parseGoDuration } from './duration.js';
 export { compileGoRegex } from './regex.js';
 /** Re-validates a config built or changed by hand; throws ConfigError, returns warnings. */
 export { validateConfig } from './validate.js';
+export { compileGlob, originChecker, GlobSyntaxError } from './glob.js';

@@ -10,6 +10,7 @@
  *   - a "cache" recovery mode with recovery on needs history;
  *   - personal-channel rules are checked only when the feature is enabled.
  */
+import { compileGlob } from './glob.js';
 import { ConfigError, quote } from './errors.js';
 import { formatDuration } from './duration.js';
 import { compileGoRegex } from './regex.js';
@@ -81,6 +82,13 @@ export function validateConfig(cfg: GyreConfig): string[] {
 
   validatePingPong(cfg);
 
+  cfg.client.allowed_origins.forEach((pattern, i) => {
+    try {
+      compileGlob(pattern);
+    } catch (e) {
+      fail(`client.allowed_origins[${i}]`, `invalid pattern ${JSON.stringify(pattern)}: ${(e as Error).message}`);
+    }
+  });
   if (cfg.client.allowed_origins.includes('*')) {
     warnings.push('client.allowed_origins contains "*": connections from every origin are allowed');
   }

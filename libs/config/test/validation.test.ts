@@ -181,3 +181,8 @@ test('validation - ConfigError carries the dotted key', () => {
     assert.equal(e.name, 'ConfigError');
   }
 });
+
+test('validation - allowed_origins patterns must be valid globs, named by index', () => {
+  assert.match(message({ client: { allowed_origins: ['https://ok.example.com', 'https://[bad.example.com'] } }), /^client\.allowed_origins\[1\]: invalid pattern "https:\/\/\[bad\.example\.com"/);
+  assert.doesNotThrow(() => load({ client: { allowed_origins: ['https://*.example.com', 'http://{a,b}.test'] } }));
+});

@@ -13,7 +13,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BusError, type Bus } from '@gyre/bus';
 import type { Logger } from '@gyre/observability';
 import { bus as busPb } from '@gyre/protocol';
-import { compileGlob } from './glob.js';
+import { compileGlob } from '@gyre/config';
 import { channelsSurveySubject, surveyReplySubject } from './subjects.js';
 
 export const DEFAULT_SURVEY_TIMEOUT_MS = 10_000;

@@ -30,7 +30,7 @@ import {
 import { isNullElement } from './codec.js';
 import { target, type ControlCommand } from './control.js';
 import { ApiErrors, type ApiError } from './errors.js';
-import { GlobSyntaxError } from './glob.js';
+import { GlobSyntaxError } from '@gyre/config';
 import { idempotencyOptions } from './idempotency.js';
 import { isJsonObject, isValidJson } from './json.js';
 import type { ApiMetrics, ApiProtocol } from './metrics.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constantTimeEqual, grpcAuthorized, httpAuthorized } from '../src/auth.js';
-import { GlobSyntaxError, compileGlob } from '../src/glob.js';
+import { GlobSyntaxError, compileGlob } from '@gyre/config';
 import { parseLegacyMethod, readLegacyCommand } from '../src/legacy.js';
 import { JsonScanner, JsonTypeError } from '../src/json.js';
 import { normalizePrefix } from '../src/http_transport.js';

@@ -11,7 +11,7 @@ import { bus as busPb } from '@gyre/protocol';
 import { ChannelsSurveyor } from '../src/channels_survey.js';
 import { NodeRegistry } from '../src/node_registry.js';
 import { channelsSurveySubject, controlSubject, nodeSubject } from '../src/subjects.js';
-import { GlobSyntaxError } from '../src/glob.js';
+import { GlobSyntaxError } from '@gyre/config';
 
 const prefix = 'gyre';
 const tick = (ms = 20): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -9,7 +9,7 @@
  * endpoint and `Access-Control-Max-Age: 300`.
  */
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import { originChecker } from './glob.js';
+import { originChecker } from '@gyre/config';
 
 export type HeaderList = Array<[string, string]>;
 

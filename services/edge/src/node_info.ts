@@ -11,7 +11,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { BusMessage, BusSubscription } from '@gyre/bus';
 import { bus as busPb } from '@gyre/protocol';
 import type { EdgeContext } from './context.js';
-import { compileGlob } from './glob.js';
+import { compileGlob } from '@gyre/config';
 
 export const HEARTBEAT_MS = 3000;
 

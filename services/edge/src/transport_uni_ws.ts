@@ -22,7 +22,7 @@ import { Client } from './client.js';
 import type { EdgeContext } from './context.js';
 import type { Frame } from './frames.js';
 import { uniJsonEncoding } from './frames_uni.js';
-import { originChecker } from './glob.js';
+import { originChecker } from '@gyre/config';
 import type { Framing, NativeTopics, Transport } from './transport.js';
 import { parseUniConnect, uniConnectCommand } from './transport_uni_http_stream.js';
 import { closeReason, type UpgradeGate } from './transport_ws.js';

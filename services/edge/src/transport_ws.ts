@@ -30,7 +30,7 @@ import type { DisconnectReason } from '@gyre/protocol';
 import type { EdgeContext } from './context.js';
 import { Client, type WsData } from './client.js';
 import { selectEncoding, type Encoding, type Frame } from './frames.js';
-import { originChecker } from './glob.js';
+import { originChecker } from '@gyre/config';
 import type { Framing, NativeTopics, Transport } from './transport.js';
 
 /** WebSocket frames carry a part as it is; several parts are joined by the encoding. */

@@ -1,7 +1,7 @@
 /**
- * Channel patterns of the server API `channels` method, in gobwas/glob syntax (what Centrifugo
- * compiles with `glob.Compile(pattern)`, no separators): `*` any run of characters (including
- * none), `?` any one character, `[abc]` / `[a-z]` a class, `[!abc]` its negation, `{a,b}`
+ * Glob patterns in gobwas/glob syntax, for `client.allowed_origins` and the server API `channels`
+ * pattern (what Centrifugo compiles with `glob.Compile(pattern)`, no separators): `*` any run of
+ * characters (including none), `?` any one character, `[abc]` / `[a-z]` a class, `[!abc]` its negation, `{a,b}`
  * alternatives (which may contain patterns), `\x` a literal x. Compiled to an anchored RegExp.
  */
 
@@ -90,4 +90,20 @@ export function compileGlob(pattern: string): RegExp {
 
   const source = parse(false);
   return new RegExp('^' + source + '$', 'u');
+}
+
+/**
+ * `client.allowed_origins` (server.md §2.4): a request without Origin always passes; with an empty
+ * list every request that has an Origin is refused; patterns are matched against the lower-cased
+ * Origin; `*` allows everything. Patterns are validated when the config loads, so compiling here
+ * cannot fail for a loaded config.
+ */
+export function originChecker(patterns: readonly string[]): (origin: string) => boolean {
+  if (patterns.includes('*')) return () => true;
+  const compiled = patterns.map((p) => compileGlob(p.toLowerCase()));
+  return (origin) => {
+    if (origin === '') return true;
+    const o = origin.toLowerCase();
+    return compiled.some((re) => re.test(o));
+  };
 }
