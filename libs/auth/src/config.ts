@@ -5,7 +5,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { TokenConfigError } from './errors.js';
-import { compileGoRegex } from './go_regex.js';
+import { compileGoRegex } from '@gyre/config';
 import { extractPlaceholders, validateJwksEndpointSafety } from './jwks_template.js';
 import { loadEcdsaPublicKey, loadRsaPublicKey, type VerificationKey } from './keys.js';
 
@@ -77,11 +77,11 @@ function str(cfg: Partial<TokenConfig>, key: keyof TokenConfig): string {
 
 function regex(pattern: string, key: string): RegExp | undefined {
   if (pattern === '') return undefined;
-  try {
-    return compileGoRegex(pattern);
-  } catch (err) {
-    throw new TokenConfigError(`error compiling ${key}: ${(err as Error).message}`);
-  }
+  // The same RE2 → JavaScript translation as channel_regex (libs/config), so one pattern means
+  // one thing everywhere; anything it cannot translate faithfully is refused at start.
+  const compiled = compileGoRegex(pattern);
+  if (!compiled.ok) throw new TokenConfigError(`error compiling ${key}: ${compiled.reason}`);
+  return compiled.regex;
 }
 
 /** Validates and compiles a token config. Missing keys take their zero values. */

@@ -5,6 +5,7 @@
  * to load with a message saying why:
  *
  *   translated: leading (?i) (?s) (?m) flags, (?P<name>...), \A, \z, \Q...\E, \pL, \x{HHHH},
+ *               octal escapes (\101), \a,
  *               POSIX classes inside brackets ([[:alpha:]]), a leading ] in a class ([]a]);
  *   rejected:   lookahead/lookbehind and backreferences (RE2 has none, so Centrifugo would refuse
  *               them too), (?U), flags in the middle of a pattern, \C, negated POSIX classes, and
@@ -128,7 +129,15 @@ function translateEscape(p: string, i: number, inClass: boolean): [string, numbe
   if (e === undefined) throw new Unsupported('trailing backslash');
   if (!inClass && e === 'A') return ['(?<![\\s\\S])', 2, false];
   if (!inClass && e === 'z') return ['(?![\\s\\S])', 2, false];
-  if (e >= '1' && e <= '9') throw new Unsupported('backreferences are not supported by Go RE2');
+  if (e >= '0' && e <= '7') {
+    // RE2: \0 and two- or three-digit runs are octal character codes; a lone \1-\7 would be a
+    // backreference, which RE2 does not have.
+    const digits = /^[0-7]{1,3}/.exec(p.slice(i + 1))![0];
+    if (e !== '0' && digits.length === 1) throw new Unsupported('backreferences are not supported by Go RE2');
+    return [`\\u{${parseInt(digits, 8).toString(16)}}`, 1 + digits.length, true];
+  }
+  if (e === '8' || e === '9') throw new Unsupported('backreferences are not supported by Go RE2');
+  if (e === 'a') return ['\\x07', 2, false];
   if (e === 'C') throw new Unsupported('\\C (any byte) has no JavaScript equivalent');
   if (e === 'Q' && !inClass) {
     const end = p.indexOf('\\E', i + 2);

@@ -52,3 +52,15 @@ test('regex - what RE2 or JavaScript cannot do is rejected with a reason', () =>
   assert.equal(bad.ok, false);
   assert.match(bad.ok ? '' : bad.reason, /^JavaScript cannot compile it: /);
 });
+
+test('regex - octal escapes and \\a translate; a lone \\1 is a backreference and refused', () => {
+  const ok = (p: string) => {
+    const r = compileGoRegex(p);
+    assert.ok(r.ok, p);
+    return r.regex;
+  };
+  assert.ok(ok('^\\101\\x{42}\\x43$').test('ABC'));
+  assert.ok(ok('^\\0$').test('\0'));
+  assert.ok(ok('^\\a$').test('\x07'));
+  assert.equal(compileGoRegex('(a)\\1').ok, false);
+});
