@@ -52,7 +52,7 @@ import { uniConnectDisconnect } from './uni.js';
 import { handleConnect } from './handler_connect.js';
 import { handleSubscribe, handleUnsubscribe } from './handler_subscribe.js';
 import { handleHistory, handlePresence, handlePresenceStats, handlePublish } from './handler_channel.js';
-import { handleRefresh, handleSubRefresh } from './handler_refresh.js';
+import { handleRefresh, handleSubRefresh, refreshConnectionViaProxy, refreshSubscriptionViaProxy } from './handler_refresh.js';
 import { handleRpc } from './handler_rpc.js';
 
 /** Per-socket data uWS keeps for us (set at upgrade, filled at open). */
@@ -90,8 +90,17 @@ export class Client implements WheelEntry, HubClient {
   connInfo: Uint8Array | undefined;
   /** Connection expiry, Unix seconds; 0 = never. */
   expireAt = 0;
-  /** The client refreshes itself (token auth); false when the server does (proxy). */
+  /**
+   * The client refreshes itself with a token; false when the server does, through the refresh
+   * proxy (set at connect: Centrifugo's ClientSideRefresh = !client.proxy.refresh.enabled).
+   */
   clientSideRefresh = true;
+  /** A refresh proxy call for this connection is in flight (its expiry is not watched meanwhile). */
+  refreshInFlight = false;
+  /** Connection meta (connect proxy result, JWT `meta`): sent to proxies, never to the client. */
+  meta: Uint8Array | undefined;
+  /** Headers emulation: ConnectRequest.headers, passed to every proxy call of the connection. */
+  emulatedHeaders: Record<string, string> = {};
   name = '';
   version = '';
   /** Client-side and server-side subscriptions by channel (including ones being set up). */
@@ -336,7 +345,14 @@ export class Client implements WheelEntry, HubClient {
     if (cmd.presence !== undefined) return this.timed('presence', handlePresence(this, cmd.presence, id));
     if (cmd.presenceStats !== undefined) return this.timed('presence_stats', handlePresenceStats(this, cmd.presenceStats, id));
     if (cmd.history !== undefined) return this.timed('history', handleHistory(this, cmd.history, id));
-    if (cmd.rpc !== undefined) return this.timedSync('rpc', () => handleRpc(this, cmd.rpc!, id));
+    if (cmd.rpc !== undefined) {
+      // Proxied methods complete later; rpc.ping and the refusals answer at once.
+      const started = performance.now();
+      const pending = handleRpc(this, cmd.rpc, id);
+      if (pending !== undefined) return this.timed('rpc', pending);
+      this.ctx.metrics.commandDuration('rpc', (performance.now() - started) / 1000);
+      return undefined;
+    }
     if (cmd.send !== undefined) {
       // Centrifugo has no handler for client async messages: 3508 (server.md Appendix B).
       this.disconnect(Disconnect.NotAvailable);
@@ -465,7 +481,7 @@ export class Client implements WheelEntry, HubClient {
   subExpiryChanged(now = Date.now()): void {
     let due = 0;
     for (const s of this.subs.values()) {
-      if (s.expireAt <= 0) continue;
+      if (s.expireAt <= 0 || s.refreshInFlight) continue;
       const at = s.expireAt * 1000 + this.ctx.settings.expiredSubCloseDelayMs;
       if (due === 0 || at < due) due = at;
     }
@@ -492,9 +508,19 @@ export class Client implements WheelEntry, HubClient {
       this.disconnect(Disconnect.NoPong);
       return;
     }
-    if (this.expireAt > 0 && now >= this.expireAt * 1000 + this.ctx.settings.expiredCloseDelayMs) {
-      this.disconnect(Disconnect.Expired);
-      return;
+    const expiryDue = this.expiryDue();
+    if (expiryDue !== 0 && now >= expiryDue) {
+      if (this.serverRefresh()) {
+        // Server-side refresh (refresh proxy): ask the backend; its answer reschedules or closes.
+        this.refreshInFlight = true;
+        refreshConnectionViaProxy(this).catch((err: unknown) => {
+          this.ctx.logger.error({ err, client: this.id }, 'refresh proxy handling failed');
+          this.disconnect(Disconnect.InternalServerError);
+        });
+      } else {
+        this.disconnect(Disconnect.Expired);
+        return;
+      }
     }
     if (this.subExpiryDue !== 0 && now >= this.subExpiryDue) {
       this.expireSubscriptions(now);
@@ -535,10 +561,33 @@ export class Client implements WheelEntry, HubClient {
     this.reschedule(Date.now());
   }
 
+  /**
+   * When the connection's expiry must be acted on (0: never, or a refresh is in flight): with
+   * server-side refresh at `expire_at` itself (the backend is asked then, as centrifuge does),
+   * with client-side refresh after expired_close_delay more (time for the client's refresh).
+   */
+  private expiryDue(): number {
+    if (this.expireAt <= 0 || this.refreshInFlight) return 0;
+    return this.serverRefresh() ? this.expireAt * 1000 : this.expireAt * 1000 + this.ctx.settings.expiredCloseDelayMs;
+  }
+
+  private serverRefresh(): boolean {
+    return !this.clientSideRefresh && this.ctx.settings.refreshProxy;
+  }
+
   private expireSubscriptions(now: number): void {
     const delay = this.ctx.settings.expiredSubCloseDelayMs;
     for (const sub of [...this.subs.values()]) {
-      if (sub.expireAt <= 0 || now < sub.expireAt * 1000 + delay) continue;
+      if (sub.expireAt <= 0 || sub.refreshInFlight || now < sub.expireAt * 1000 + delay) continue;
+      if (!sub.spec.clientSideRefresh && sub.spec.options.sub_refresh_proxy_enabled) {
+        // The server refreshes this subscription through the sub_refresh proxy.
+        sub.refreshInFlight = true;
+        refreshSubscriptionViaProxy(this, sub).catch((err: unknown) => {
+          this.ctx.logger.error({ err, client: this.id, channel: sub.channel }, 'sub_refresh proxy handling failed');
+          this.disconnect(Disconnect.InternalServerError);
+        });
+        continue;
+      }
       if (sub.serverSide) {
         this.disconnect(Disconnect.SubExpired);
         return;
@@ -556,7 +605,8 @@ export class Client implements WheelEntry, HubClient {
     } else {
       if (this.nextPingAt !== 0) due = Math.min(due, this.nextPingAt);
       if (this.pongDeadline !== 0) due = Math.min(due, this.pongDeadline);
-      if (this.expireAt > 0) due = Math.min(due, this.expireAt * 1000 + this.ctx.settings.expiredCloseDelayMs);
+      const expiryDue = this.expiryDue();
+      if (expiryDue !== 0) due = Math.min(due, expiryDue);
       if (this.subExpiryDue !== 0) due = Math.min(due, this.subExpiryDue);
     }
     if (due === Number.POSITIVE_INFINITY) {

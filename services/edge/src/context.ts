@@ -43,7 +43,24 @@ export interface EdgeSettings {
   readonly rpcPingMethod: string;
   /** Whether any RPC handler exists (rpc.ping or an rpc proxy); without one rpc answers 108. */
   readonly rpcHandlerExists: boolean;
+  /** An RPC proxy is enabled in without_namespace or some rpc namespace. */
+  readonly rpcProxy: boolean;
+  /** client.proxy.connect.enabled: connects without a token ask the backend. */
+  readonly connectProxy: boolean;
+  /**
+   * client.proxy.refresh.enabled: every connection is refreshed by the server through the proxy
+   * (Centrifugo's ClientSideRefresh = !refresh proxy), never by the client.
+   */
+  readonly refreshProxy: boolean;
+  /**
+   * How long a connection or subscription lives on after a refresh / sub_refresh proxy call
+   * failed, before the call is tried again (Centrifugo: one minute). Tests lower it.
+   */
+  proxyRetryDelayMs: number;
 }
+
+/** Centrifugo's grace after a failed refresh / sub_refresh proxy call. */
+export const PROXY_RETRY_DELAY_MS = 60_000;
 
 export function settingsFrom(config: GyreConfig): EdgeSettings {
   const c = config.client;
@@ -73,6 +90,10 @@ export function settingsFrom(config: GyreConfig): EdgeSettings {
     },
     rpcPingMethod: config.rpc.ping.enabled ? config.rpc.ping.method : '',
     rpcHandlerExists: config.rpc.ping.enabled || rpcProxy,
+    rpcProxy,
+    connectProxy: c.proxy.connect.enabled,
+    refreshProxy: c.proxy.refresh.enabled,
+    proxyRetryDelayMs: PROXY_RETRY_DELAY_MS,
   };
 }
 

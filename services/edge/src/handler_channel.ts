@@ -3,6 +3,10 @@
  * server.md §2.7). An empty channel (and for publish empty data) disconnects with 3501; then
  * namespace (102), name (107), data format for publish (107), the feature being on for history /
  * presence (108), and allow_*_for_client / _for_subscriber / _for_anonymous / insecure (103).
+ * Publish in a namespace with publish_proxy_enabled asks the publish proxy instead of the allow_*
+ * options (seed 003): custom error / disconnect reach the client, no answer → 100 temporary, the
+ * result may replace the data (`data` / `b64data`), skip history (`skip_history`) and set tags,
+ * idempotency key, delta and version; a subscribe_stream namespace → 108.
  * Everything goes to presence-history through the bus client; a store that does not answer gives
  * 100 (temporary), an unrecoverable `since` 112, a bad filter 107.
  */
@@ -17,9 +21,10 @@ type HistoryRequest = protocol.HistoryRequest;
 type PresenceRequest = protocol.PresenceRequest;
 type PresenceStatsRequest = protocol.PresenceStatsRequest;
 type PublishRequest = protocol.PublishRequest;
-import { StoreError, publicationToProto, storeErrorToProtocolError, type ClientInfoRecord } from '@gyre/store';
+import { StoreError, publicationToProto, storeErrorToProtocolError, type ClientInfoRecord, type PublicationInput, type PublishOptions } from '@gyre/store';
 import type { Client } from './client.js';
 import { allowed, checkChannel, dataFormatOk, historyEnabled } from './permissions.js';
+import { callClientProxy, customDisconnect, customError, metaField, requestBase } from './proxy.js';
 
 function subscribed(client: Client, channel: string): boolean {
   return client.subs.get(channel)?.committed === true;
@@ -42,20 +47,55 @@ export async function handlePublish(client: Client, req: PublishRequest, id: num
   const o = checked.resolved.options;
   const format = o.publication_data_format !== '' ? o.publication_data_format : ctx.config.channel.publication_data_format;
   if (!dataFormatOk(format, req.data)) return client.replyError(id, 'publish', errors.badRequest);
-  const sub = client.subs.get(req.channel);
-  if (!allowed('publish', o, client.user, sub?.committed === true, ctx.settings.insecure)) {
+  const pub: PublicationInput = { data: req.data };
+  const opts: PublishOptions = {
+    historySize: o.history_size,
+    historyTtlMs: o.history_ttl,
+    historyMetaTtlMs: o.history_meta_ttl,
+    useDelta: o.delta_publish,
+  };
+  if (o.publish_proxy_enabled) {
+    // The publish proxy decides, and may change what is published (seed 003).
+    const outcome = await callClientProxy(client, 'publish', o.publish_proxy_name, {
+      ...requestBase(client),
+      user: client.user,
+      channel: req.channel,
+      data: req.data,
+      ...metaField(client),
+    });
+    if (client.closed) return;
+    if ('transportError' in outcome) return client.replyError(id, 'publish', errors.internal);
+    const response = outcome.response;
+    if (response.disconnect) return client.disconnect(customDisconnect(response.disconnect));
+    if (response.error) return client.replyError(id, 'publish', customError(response.error));
+    const r = response.result;
+    if (r) {
+      if (r.data.byteLength > 0) pub.data = r.data;
+      if (r.skipHistory) {
+        opts.historySize = 0;
+        opts.historyTtlMs = 0;
+      }
+      if (Object.keys(r.tags).length > 0) pub.tags = { ...r.tags };
+      if (r.idempotencyKey !== '') opts.idempotencyKey = r.idempotencyKey;
+      if (r.delta) opts.useDelta = true;
+      if (r.version > 0n) {
+        opts.version = r.version;
+        opts.versionEpoch = r.versionEpoch;
+      }
+    }
+  } else if (o.subscribe_stream_proxy_enabled) {
+    // Publishing goes into a bidirectional proxy stream, which this server does not run.
+    return client.replyError(id, 'publish', errors.notAvailable);
+  } else if (!allowed('publish', o, client.user, client.subs.get(req.channel)?.committed === true, ctx.settings.insecure)) {
     return client.replyError(id, 'publish', errors.permissionDenied);
   }
+  const sub = client.subs.get(req.channel);
   const info: ClientInfoRecord = { user: client.user, client: client.id };
   if (client.connInfo) info.connInfo = client.connInfo;
   if (sub?.chanInfo) info.chanInfo = sub.chanInfo;
+  pub.info = info;
   try {
-    await ctx.history.publish(req.channel, { data: req.data, info }, {
-      historySize: o.history_size,
-      historyTtlMs: o.history_ttl,
-      historyMetaTtlMs: o.history_meta_ttl,
-      useDelta: o.delta_publish,
-    });
+    await ctx.history.publish(req.channel, pub, opts);
   } catch (err) {
     if (client.closed) return;
     return storeFailure(client, id, 'publish', err);

@@ -6,19 +6,23 @@
  * Then Centrifugo's: unknown namespace → 102; regex / ASCII → 107; a subscription type this server
  * does not serve → 103; `$` channel without a token → 103; with a token: expired → 109, invalid →
  * 103, channel / user / client mismatch → disconnect 3500, expire_at in the past → 110; without
- * one: user-limited channel listing the user, allow_subscribe_for_client (+ anonymous), insecure,
- * else 103. Then the grants: positioning / recovery when forced, or asked and allowed (allow_* or
+ * one: user-limited channel listing the user; else (not user-limited) the subscribe proxy when
+ * the namespace has subscribe_proxy_enabled (seed 003: custom error / disconnect reach the
+ * client, no answer → 100 temporary, the result's override / expire_at / info / data / b64 are
+ * applied, expire_at in the past → 110); else a subscribe_stream namespace → 108 (not served);
+ * else allow_subscribe_for_client (+ anonymous), insecure, else 103. Then the grants: positioning / recovery when forced, or asked and allowed (allow_* or
  * history access), and only on history channels; join/leave pushes when forced, or asked with
  * join_leave on and presence access; tags filter only when allow_tags_filter (else 107), never
  * together with delta (107); delta when `fossil` is in allowed_delta_types.
  */
 import { TokenExpiredError, TokenInvalidError, TokenVerifierUnavailableError, type SubscribeOptionOverride, type SubscriptionTokenClaims } from '@gyre/auth';
 import { isPrivateChannel, userLimitedUsers, type ChannelOptions } from '@gyre/config';
-import { Disconnect, errors, messages, type protocol } from '@gyre/protocol';
+import { Disconnect, create, errors, messages, proxy as pp, type protocol } from '@gyre/protocol';
 type SubscribeRequest = protocol.SubscribeRequest;
 type UnsubscribeRequest = protocol.UnsubscribeRequest;
 import type { Client } from './client.js';
 import { allowed, checkChannel, historyEnabled, subscribeAllowed } from './permissions.js';
+import { callClientProxy, customDisconnect, customError, metaField, overrideFrom, requestBase, unixSeconds } from './proxy.js';
 import { commitSubscription, prepareSubscription, type SubSpec } from './subscription.js';
 import { InvalidFilterError, compileTagsFilter, type TagsPredicate } from './tags_filter.js';
 
@@ -97,6 +101,8 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest, id:
   if (!streamType || req.type !== 0) return client.replyError(id, 'subscribe', errors.permissionDenied);
 
   let claims: SubscriptionTokenClaims | null = null;
+  /** The subscribe proxy's result when the proxy allowed the subscription. */
+  let proxied: pp.SubscribeResult | null = null;
   if (req.token !== '') {
     try {
       claims = await ctx.subVerifier.verifySubscriptionToken(req.token);
@@ -118,19 +124,48 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest, id:
     if (client.subs.has(channel)) return client.replyError(id, 'subscribe', errors.alreadySubscribed);
   } else {
     if (isPrivateChannel(ctx.config, channel)) return client.replyError(id, 'subscribe', errors.permissionDenied);
-    if (!subscribeAllowed(o, client.user, userLimitedUsers(ctx.config, channel), s.insecure)) {
+    const limitedTo = userLimitedUsers(ctx.config, channel);
+    const userLimited = limitedTo !== null && o.allow_user_limited_channels;
+    const listed = userLimited && client.user !== '' && limitedTo.includes(client.user);
+    if (!listed && !userLimited && o.subscribe_proxy_enabled) {
+      // §2.7 step 5: the subscribe proxy decides (never for token or user-limited subscriptions).
+      const outcome = await callClientProxy(client, 'subscribe', o.subscribe_proxy_name, {
+        ...requestBase(client),
+        user: client.user,
+        channel,
+        data: req.data,
+        ...metaField(client),
+      });
+      if (client.closed) return;
+      if ('transportError' in outcome) return client.replyError(id, 'subscribe', errors.internal);
+      const response = outcome.response;
+      if (response.disconnect) return client.disconnect(customDisconnect(response.disconnect));
+      if (response.error) return client.replyError(id, 'subscribe', customError(response.error));
+      proxied = response.result ?? create(pp.SubscribeResultSchema);
+      if (client.subs.has(channel)) return client.replyError(id, 'subscribe', errors.alreadySubscribed);
+    } else if (!listed && !userLimited && o.subscribe_stream_proxy_enabled) {
+      // §2.7 step 6. GRPC streams do not travel over the bus request/reply the dispatcher
+      // serves (services/proxy-dispatcher README "Not done"): refused as not available.
+      ctx.logger.warn({ channel }, 'subscribe_stream proxy is not supported by this server');
+      return client.replyError(id, 'subscribe', errors.notAvailable);
+    } else if (!subscribeAllowed(o, client.user, limitedTo, s.insecure)) {
       return client.replyError(id, 'subscribe', errors.permissionDenied);
     }
   }
 
-  const override: SubscribeOptionOverride = claims?.override ?? {};
+  // With the subscribe proxy the options are the namespace's force_* ones with the result's
+  // overrides; the client's own positioned / recoverable / join_leave asks are not grants then
+  // (as Centrifugo's subscribe proxy handler builds SubscribeOptions).
+  const viaProxy = proxied !== null;
+  const override: SubscribeOptionOverride = claims?.override ?? (proxied ? overrideFrom(proxied.override) : {});
   const hist = historyEnabled(o);
-  const historyAccess = allowed('history', o, client.user, true, s.insecure);
-  const presenceAccess = allowed('presence', o, client.user, true, s.insecure);
-  const recoverable = hist && ((override.forceRecovery ?? o.force_recovery) || (req.recoverable && (o.allow_recovery || historyAccess)));
-  const positioned = hist && (recoverable || (override.forcePositioning ?? o.force_positioning) || (req.positioned && (o.allow_positioning || historyAccess)));
+  const historyAccess = !viaProxy && allowed('history', o, client.user, true, s.insecure);
+  const presenceAccess = !viaProxy && allowed('presence', o, client.user, true, s.insecure);
+  const recoverable = hist && ((override.forceRecovery ?? o.force_recovery) || (!viaProxy && req.recoverable && (o.allow_recovery || historyAccess)));
+  const positioned =
+    hist && (recoverable || (override.forcePositioning ?? o.force_positioning) || (!viaProxy && req.positioned && (o.allow_positioning || historyAccess)));
   const emitJoinLeave = override.joinLeave ?? o.join_leave;
-  const pushJoinLeave = emitJoinLeave && ((override.forcePushJoinLeave ?? o.force_push_join_leave) || (req.joinLeave && presenceAccess));
+  const pushJoinLeave = emitJoinLeave && ((override.forcePushJoinLeave ?? o.force_push_join_leave) || (!viaProxy && req.joinLeave && presenceAccess));
 
   let filter: TagsPredicate | null = null;
   if (req.tf !== undefined) {
@@ -143,7 +178,8 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest, id:
     }
   }
   const delta = req.delta === 'fossil' && o.allowed_delta_types.includes('fossil') && positioned;
-  const expireAt = s.insecure ? 0 : (claims?.expireAt ?? 0);
+  const expireAt = claims ? (s.insecure ? 0 : claims.expireAt) : proxied ? Math.max(0, unixSeconds(proxied.expireAt)) : 0;
+  if (proxied && expireAt > 0 && expireAt <= Math.floor(Date.now() / 1000)) return client.replyError(id, 'subscribe', errors.expired);
 
   const spec: SubSpec = {
     channel,
@@ -157,10 +193,12 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest, id:
     presence: override.presence ?? o.presence,
     delta,
     filter,
-    chanInfo: claims?.info,
-    data: claims?.data,
+    chanInfo: claims ? claims.info : proxied && proxied.info.byteLength > 0 ? proxied.info : undefined,
+    data: claims ? claims.data : proxied && proxied.data.byteLength > 0 ? proxied.data : undefined,
     expireAt,
-    clientSideRefresh: claims !== null,
+    // Token subscriptions refresh themselves; subscribe proxy ones too unless the namespace's
+    // sub_refresh proxy does it (Centrifugo: ClientSideRefresh = !sub_refresh_proxy_enabled).
+    clientSideRefresh: claims !== null || (proxied !== null && !o.sub_refresh_proxy_enabled),
     recover: recoverable && req.recover ? { offset: req.offset, epoch: req.epoch } : autoCacheRecover(o, recoverable),
     rejectUnrecovered: (req.flag & 2n) !== 0n,
   };

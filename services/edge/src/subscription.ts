@@ -70,6 +70,8 @@ export class ClientSub implements HubMember, PresenceHolder {
   removed = false;
   expireAt: number;
   chanInfo: Uint8Array | undefined;
+  /** A sub_refresh proxy call is in flight (the expiry is not watched meanwhile). */
+  refreshInFlight = false;
 
   constructor(
     readonly client: Client,
