@@ -103,8 +103,8 @@ for (const kind of KINDS) {
     });
     after(async () => {
       clients.closeAll();
-      await node.shutdown();
-      await backend.close();
+      await node?.shutdown();
+      await backend?.close();
     });
 
     async function rawConnect(connect: Json, headers?: Record<string, string>): Promise<{ raw: RawWs; reply: Json }> {

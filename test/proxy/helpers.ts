@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { generateConnectToken } from '@gyre/auth';
+import { generateConnectToken, generateSubscriptionToken } from '@gyre/auth';
 import { startGyreInProcess, type InProcessGyre } from '@gyre/gyre';
 import { create, decodeRepliesProtobuf, encodeCommandsProtobuf, fromBinary, protocol, toBinary, unistream } from '@gyre/protocol';
 import { REPO_ROOT, createCentrifuge, freePort, sleep, type CreateCentrifugeOptions } from '@gyre/testing';
@@ -120,7 +120,7 @@ export async function startHttpBackend(): Promise<Backend> {
         body = { $unparsed: text };
       }
       const path = req.url ?? '';
-      const call: SeenCall = { event: path.slice(1), body, headers: flatHeaders(req.headers), path };
+      const call: SeenCall = { event: path.slice(1).split('?')[0]!, body, headers: flatHeaders(req.headers), path };
       answerFor(backend, call).then(
         (a) => {
           if (res.destroyed) return;
@@ -246,6 +246,7 @@ export async function startNode(config: Json = {}): Promise<InProcessGyre> {
     http_server: { port: await freePort() },
     client: { token: { hmac_secret_key: SECRET }, ping_interval: '5s', pong_timeout: '2s' },
     http_api: { key: API_KEY },
+    prometheus: { enabled: true },
   };
   return startGyreInProcess(merge(base, config));
 }
@@ -254,9 +255,22 @@ export function token(user: string, claims: Json = {}, ttlSeconds = 0): string {
   return generateConnectToken({ hmacSecretKey: SECRET, user, ttlSeconds, claims });
 }
 
+export function subToken(user: string, channel: string, claims: Json = {}, ttlSeconds = 0): string {
+  return generateSubscriptionToken({ hmacSecretKey: SECRET, user, channel, ttlSeconds, claims });
+}
+
 /** Lets the tests wait less than a minute for refresh / sub_refresh retries. */
 export function setRetryDelay(node: InProcessGyre, ms: number): void {
   node.edge!.context.settings.proxyRetryDelayMs = ms;
+}
+
+/**
+ * Drops fetch's pooled keep-alive connections (servers keep idle ones open for seconds), so a
+ * test file's process ends when its tests do. Register with `after(closeFetchPool)`.
+ */
+export async function closeFetchPool(): Promise<void> {
+  const dispatcher = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')] as { destroy?: () => Promise<void> } | undefined;
+  await dispatcher?.destroy?.();
 }
 
 /** The node's Prometheus text. */
