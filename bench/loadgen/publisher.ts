@@ -142,7 +142,8 @@ async function run(o: PublisherStart): Promise<void> {
   res.endUs = monoUs();
   const drainBy = Date.now() + 10_000;
   while (inFlight > 0 && Date.now() < drainBy) await new Promise((r) => setTimeout(r, 10));
-  send(res);
   await pool.close().catch(() => {});
-  process.exit(0);
+  // process.send is asynchronous: exiting right after it can drop a large message. The coordinator
+  // ends this process once it has the result (or the lifetime timer does).
+  process.send!(res, () => {});
 }
