@@ -64,6 +64,8 @@ function answer(call: SeenCall): Answer {
       return { rawBody: 'oops, not JSON' };
     case 'wrong-types':
       return { rawBody: '{"result":{"user":5}}' };
+    case 'huge':
+      return { rawBody: `{"result":{"user":"${'x'.repeat(11 * 1024 * 1024)}"}}` };
     case 'grpc-unavailable':
       return { grpcCode: 14 };
     default:
@@ -278,8 +280,8 @@ for (const kind of KINDS) {
         r500.close();
       });
 
-      test('connect proxy - answers that are not JSON or have wrong types → 100, never a hung client (http)', async () => {
-        for (const name of ['not-json', 'wrong-types']) {
+      test('connect proxy - answers that are not JSON, have wrong types or are huge (over 10 MiB) → 100, never a hung client (http)', async () => {
+        for (const name of ['not-json', 'wrong-types', 'huge']) {
           const { raw, reply } = await rawConnect({ name });
           assert.deepEqual(reply, { id: 1, error: { code: 100, message: 'internal server error', temporary: true } }, name);
           raw.close();

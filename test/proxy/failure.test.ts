@@ -141,3 +141,16 @@ describe('proxy metrics', { timeout: 30_000 }, () => {
     }
   });
 });
+
+describe('proxy config mistakes', { timeout: 10_000 }, () => {
+  test('config - an unknown proxy name, a bad endpoint scheme, a bad or duplicate proxy name fail the start', async () => {
+    await assert.rejects(startNode({ channel: { without_namespace: { subscribe_proxy_enabled: true, subscribe_proxy_name: 'missing' } } }), /"missing" is not defined in proxies/);
+    await assert.rejects(startNode({ rpc: { without_namespace: { proxy_enabled: true, proxy_name: 'nope' } } }), /"nope" is not defined in proxies/);
+    await assert.rejects(startNode({ client: { proxy: { connect: { enabled: true, endpoint: 'ftp://backend/connect' } } } }), /must start with http:\/\/, https:\/\/ or grpc:\/\//);
+    await assert.rejects(startNode({ proxies: [{ name: 'x', endpoint: 'http://127.0.0.1:1/x' }] }), /proxies\[0\]\.name/);
+    await assert.rejects(
+      startNode({ proxies: [{ name: 'same', endpoint: 'http://127.0.0.1:1/a' }, { name: 'same', endpoint: 'http://127.0.0.1:1/b' }] }),
+      /duplicate proxy name "same"/,
+    );
+  });
+});

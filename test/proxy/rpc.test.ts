@@ -47,7 +47,15 @@ for (const kind of KINDS) {
       named.handlers['rpc'] = (call) => ok({ data: { from: 'named', method: call.body['method'] } });
       node = await startNode({
         client: { proxy: { connect: proxyOf(backend, 'connect', { enabled: true }) } },
-        proxies: [{ name: 'rpc-named', endpoint: named.endpoint('rpc'), timeout: '1s' }],
+        proxies: [
+          {
+            name: 'rpc-named',
+            endpoint: named.endpoint('rpc'),
+            timeout: '1s',
+            // Backend credentials: per-RPC credentials for GRPC, a static header for HTTP.
+            ...(kind === 'grpc' ? { grpc: { credentials_key: 'x-api-key', credentials_value: 'secret' } } : { http: { static_headers: { 'X-Api-Key': 'secret' } } }),
+          },
+        ],
         rpc: {
           proxy: proxyOf(backend, 'rpc', { timeout: '400ms', include_connection_meta: true, http_headers: ['Cookie', 'Authorization'] }),
           without_namespace: { proxy_enabled: true },
@@ -84,11 +92,13 @@ for (const kind of KINDS) {
       assert.equal(call.headers['authorization'], 'Bearer rpc', 'emulated headers sent at connect');
     });
 
-    test(`rpc proxy - rpc namespaces route by ':' to their named proxy (no meta without include_connection_meta) (${kind})`, async () => {
+    test(`rpc proxy - rpc namespaces route by ':' to their named proxy with its own options (no meta without include_connection_meta, ${kind === 'grpc' ? 'grpc.credentials_key' : 'http.static_headers'}) (${kind})`, async () => {
       const res = await c.rpc('ns1:hello', payload(sdkProtocol, { a: 1 }));
       assert.deepEqual(decoded(res.data), { from: 'named', method: 'ns1:hello' });
       const call = named.callsOf('rpc').find((x) => x.body['method'] === 'ns1:hello')!;
       assert.equal(call.body['meta'], undefined);
+      assert.equal(call.headers['x-api-key'], 'secret');
+      assert.equal(call.headers['cookie'], undefined, 'this proxy lists no http_headers');
       assert.equal(backend.callsOf('rpc').filter((x) => x.body['method'] === 'ns1:hello').length, 0);
     });
 
