@@ -13,7 +13,7 @@ import type { FromPublisher, PublisherResult, PublisherStart } from '../loadgen/
 import { monoUs, newTotals, WsConn, type Protocol, type Totals } from '../loadgen/ws_conn.js';
 import { findProfiles, formatSummary, readProfile, summarizeProfile, type ProfileSummary } from './cpuprofile.js';
 import { generateConnectToken } from '@gyre/auth';
-import { machineTicks, treeUsage, type TreeUsage } from './procstat.js';
+import { machineTicks, treeRssExact, treeUsage, type TreeUsage } from './procstat.js';
 import { offeredPerSec, type Scenario } from './scenarios.js';
 import { distribution, scaleDistribution, type Distribution } from './stats.js';
 import { SETTINGS, TARGETS, type RunningServer, type TargetId } from './targets.js';
@@ -313,7 +313,7 @@ export async function runOne(s: Scenario, targetId: TargetId, ctx: RunContext): 
       return res;
     }
     await sleep(500);
-    const before = treeUsage(server.roots);
+    const rssBefore = treeRssExact(server.roots);
 
     // Load generators: each process holds at most perWorker connections (its own open-file limit).
     const nWorkers = Math.max(1, Math.ceil(s.connections / ctx.perWorker));
@@ -378,7 +378,8 @@ export async function runOne(s: Scenario, targetId: TargetId, ctx: RunContext): 
 
     await sleep(2_000);
     const afterConnect = treeUsage(server.roots);
-    res.rss = { beforeBytes: before.rssBytes, afterConnectBytes: afterConnect.rssBytes, endBytes: afterConnect.rssBytes, perConnBytes: (afterConnect.rssBytes - before.rssBytes) / ok };
+    const rssAfterConnect = treeRssExact(server.roots);
+    res.rss = { beforeBytes: rssBefore, afterConnectBytes: rssAfterConnect, endBytes: rssAfterConnect, perConnBytes: (rssAfterConnect - rssBefore) / ok };
     res.serverThreads = afterConnect.threads;
 
     if (s.idleMs > 0) {
@@ -390,8 +391,8 @@ export async function runOne(s: Scenario, targetId: TargetId, ctx: RunContext): 
       const sec = (i1.atMs - i0.atMs) / 1000;
       const cpu = i1.server.cpuSec - i0.server.cpuSec;
       res.idle = { windowSec: sec, serverCpuPercent: (cpu / sec) * 100, cpuUsPerConnSec: (cpu / sec / ok) * 1e6 };
-      res.rss.endBytes = i1.server.rssBytes;
-      res.rss.perConnBytes = (i1.server.rssBytes - before.rssBytes) / ok;
+      res.rss.endBytes = treeRssExact(server.roots);
+      res.rss.perConnBytes = (res.rss.endBytes - rssBefore) / ok;
     }
 
     if (s.publish) {
@@ -458,7 +459,7 @@ export async function runOne(s: Scenario, targetId: TargetId, ctx: RunContext): 
         framesPerMsg: delivered > 0 ? (tb.frames - ta.frames) / delivered : NaN,
         bytesPerMsg: delivered > 0 ? (tb.bytes - ta.bytes) / delivered : NaN,
       };
-      res.rss.endBytes = b.server.rssBytes;
+      res.rss.endBytes = treeRssExact(server.roots);
       res.dropped = last.dropped;
       res.dropReasons = last.dropReasons;
       const pp = res.publish;

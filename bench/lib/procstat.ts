@@ -167,3 +167,28 @@ export function parseProcStatCpu(text: string): MachineTicks {
 export function machineTicks(): MachineTicks {
   return parseProcStatCpu(readFileSync('/proc/stat', 'utf8'));
 }
+
+/** The `Rss:` line of /proc/<pid>/smaps_rollup, in bytes. */
+export function parseSmapsRollupRss(text: string): number {
+  const m = /^Rss:\s+(\d+) kB/m.exec(text);
+  if (!m) throw new Error('no Rss line in smaps_rollup');
+  return Number(m[1]) * 1024;
+}
+
+/**
+ * Exact RSS of a process tree. The rss field of /proc/<pid>/stat is kept by the kernel in per-thread
+ * batches of 64 pages, so small differences (a few hundred connections) drown in it; smaps_rollup
+ * walks the page tables. Slower, so it is read only at the few points where memory is compared.
+ */
+export function treeRssExact(roots: readonly number[]): number {
+  let total = 0;
+  for (const pid of treeUsage(roots).pids) {
+    try {
+      total += parseSmapsRollupRss(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    } catch {
+      const st = readStat(pid);
+      if (st) total += st.rssPages * pageBytes();
+    }
+  }
+  return total;
+}

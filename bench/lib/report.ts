@@ -4,7 +4,7 @@
  */
 import type { Machine } from './machine.js';
 import type { TargetResult } from './driver.js';
-import type { PrimaryMetric, Scenario } from './scenarios.js';
+import { GROUPS, type PrimaryMetric, type Scenario } from './scenarios.js';
 import { fmt, ratio } from './stats.js';
 import { TARGET_IDS, TARGET_LABELS, type TargetId } from './targets.js';
 
@@ -283,6 +283,8 @@ function detailTable(e: ScenarioResult): string {
   return lines.join('\n');
 }
 
+const GROUP_ORDER: readonly string[] = GROUPS;
+
 /** One document per group: JSON protocol before protobuf, full runs before quick ones, then the newest. */
 export function pickLatest(docs: readonly ResultDoc[]): ResultDoc[] {
   // Profiled runs carry the profiler's overhead: they explain, they do not measure.
@@ -293,8 +295,7 @@ export function pickLatest(docs: readonly ResultDoc[]): ResultDoc[] {
     const cur = best.get(d.group);
     if (!cur || rank(d) > rank(cur) || (rank(d) === rank(cur) && d.date > cur.date)) best.set(d.group, d);
   }
-  const order = ['fanout', 'channels', 'idle', 'connect', 'latency'];
-  return [...best.values()].sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group));
+  return [...best.values()].sort((a, b) => GROUP_ORDER.indexOf(a.group) - GROUP_ORDER.indexOf(b.group));
 }
 
 /** The newest profiled run (--cpu-prof) of each group. */
@@ -305,7 +306,7 @@ export function pickProfiled(docs: readonly ResultDoc[]): ResultDoc[] {
     const cur = best.get(d.group);
     if (!cur || d.date > cur.date) best.set(d.group, d);
   }
-  return [...best.values()];
+  return [...best.values()].sort((a, b) => GROUP_ORDER.indexOf(a.group) - GROUP_ORDER.indexOf(b.group));
 }
 
 function profileSection(docs: readonly ResultDoc[]): string[] {
@@ -317,7 +318,7 @@ function profileSection(docs: readonly ResultDoc[]): string[] {
         const windowSec = e.scenario.publish ? e.scenario.publish.steadyMs / 1000 : e.scenario.idleMs / 1000;
         const cpuMs = r.publish ? r.publish.serverCpuSec * 1000 : r.connect && !r.idle ? r.connect.serverCpuSec * 1000 : NaN;
         const busy = r.profiles.reduce((a, p) => a + p.busyMs, 0);
-        o.push(`**${e.scenario.name} · ${TARGET_LABELS[r.target]}** (${d.date.slice(0, 10)}, \`${esc(d.command)}\`): the JavaScript profile sees ${fmt(busy)} ms of the ${fmt(cpuMs)} ms of server CPU in the ${fmt(windowSec)} s window${Number.isFinite(cpuMs) ? ` (${fmt((busy / cpuMs) * 100)}%; the rest is uWS's native loop and socket writes in the kernel)` : ''}.`);
+        o.push(`**${e.scenario.name} · ${TARGET_LABELS[r.target]}** (${d.date.slice(0, 10)}, \`${esc(d.command)}\`): the JavaScript profile sees ${fmt(busy)} ms of the ${fmt(cpuMs)} ms of server CPU in the ${fmt(windowSec)} s window${Number.isFinite(cpuMs) ? ` (${fmt((busy / cpuMs) * 100)}%; the rest runs outside V8: uWS's native loop, socket writes in the kernel${r.target === 'gyre-cluster' ? ', nats-server and redis-server' : ''})` : ''}.`);
         o.push('');
         for (const p of r.profiles) {
           const proc = p.file.split('/').slice(-2, -1)[0] ?? '';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseProcStatCpu, parseStat, sumUsage, treeOf, treeUsage } from '../lib/procstat.js';
+import { parseProcStatCpu, parseSmapsRollupRss, parseStat, sumUsage, treeOf, treeRssExact, treeUsage } from '../lib/procstat.js';
 import { distribution, fmt, percentileSorted, ratio } from '../lib/stats.js';
 
 // A real /proc/<pid>/stat line shape, with a comm holding spaces and parentheses.
@@ -41,6 +41,14 @@ describe('procstat', () => {
     assert.deepEqual(u.pids.includes(process.pid), true);
     assert.ok(u.rssBytes > 1_000_000);
     assert.ok(u.cpuSec > 0);
+  });
+
+  it('parseSmapsRollupRss and treeRssExact - the Rss line in bytes; this process has some', () => {
+    const text = '55d0c0a00000-7ffd1b5f1000 ---p 00000000 00:00 0 [rollup]\nRss:              123456 kB\nPss:              120000 kB\n';
+    assert.equal(parseSmapsRollupRss(text), 123456 * 1024);
+    assert.throws(() => parseSmapsRollupRss('Pss: 1 kB'));
+    const rss = treeRssExact([process.pid]);
+    assert.ok(rss > 1_000_000 && rss < 4 * 2 ** 30, String(rss));
   });
 
   it('parseProcStatCpu - idle and iowait are not busy; guest is not counted twice', () => {
