@@ -240,15 +240,26 @@ export function proxyOf(backend: Backend, event: string, extra: Json = {}): Json
 
 // ---- node ----------------------------------------------------------------------------------------
 
-/** A node on free ports (every service in-process) with `config` over the tier's defaults. */
-export async function startNode(config: Json = {}): Promise<InProcessGyre> {
-  const base: Json = {
-    http_server: { port: await freePort() },
-    client: { token: { hmac_secret_key: SECRET }, ping_interval: '5s', pong_timeout: '2s' },
-    http_api: { key: API_KEY },
-    prometheus: { enabled: true },
-  };
-  return startGyreInProcess(merge(base, config));
+/**
+ * A node on free ports (every service in-process) with `config` over the tier's defaults. A port
+ * from freePort may be taken by someone else before the node binds it: the start is retried with
+ * fresh ports (a config function is called again for each attempt, for ports of its own).
+ */
+export async function startNode(config: Json | (() => Promise<Json>) = {}): Promise<InProcessGyre> {
+  for (let attempt = 1; ; attempt++) {
+    const base: Json = {
+      http_server: { port: await freePort() },
+      client: { token: { hmac_secret_key: SECRET }, ping_interval: '5s', pong_timeout: '2s' },
+      http_api: { key: API_KEY },
+      prometheus: { enabled: true },
+    };
+    const own = typeof config === 'function' ? await config() : config;
+    try {
+      return await startGyreInProcess(merge(base, own));
+    } catch (err) {
+      if (attempt >= 3 || !/cannot listen/.test(String(err))) throw err;
+    }
+  }
 }
 
 export function token(user: string, claims: Json = {}, ttlSeconds = 0): string {

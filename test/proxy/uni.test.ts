@@ -48,7 +48,7 @@ for (const kind of KINDS) {
     before(async () => {
       backend = await startBackend(kind);
       backend.handlers['connect'] = answer;
-      node = await startNode({
+      node = await startNode(async () => ({
         client: {
           proxy: { connect: proxyOf(backend, 'connect', { enabled: true, timeout: '400ms', http_headers: ['Cookie'], grpc_metadata: ['x-token'] }) },
           connect_code_to_unidirectional_disconnect: { enabled: true, transforms: [{ code: 1403, to: { code: 4403, reason: 'forbidden' } }] },
@@ -66,7 +66,7 @@ for (const kind of KINDS) {
             ],
           },
         },
-      });
+      }));
     });
     after(async () => {
       await node?.shutdown();
