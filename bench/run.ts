@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runOne, type RunContext, type TargetResult } from './lib/driver.js';
 import { describeMachine, hardNofile, machine, softNofile, type Machine } from './lib/machine.js';
-import { pickLatest, pickProfiled, ratioChartSvg, ratioRows, ratioTableText, renderDocs, targetChecks, type ResultDoc, type ScenarioResult } from './lib/report.js';
+import { pickLatest, pickProfiled, pickProtobuf, ratioChartSvg, ratioRows, ratioTableText, renderDocs, targetChecks, type ResultDoc, type ScenarioResult } from './lib/report.js';
 import { GROUPS, scenarios, type Scenario, type ScenarioGroup } from './lib/scenarios.js';
 import { fmt } from './lib/stats.js';
 import { CENTRIFUGO_MODULE, CENTRIFUGO_VERSION } from './lib/centrifugo.js';
@@ -86,7 +86,7 @@ function parse(argv: string[]): Options {
   return o;
 }
 
-function loadDocs(): { docs: ResultDoc[]; files: Record<string, string>; profiled: ResultDoc[] } {
+function loadDocs(): { docs: ResultDoc[]; files: Record<string, string>; profiled: ResultDoc[]; protobuf: ResultDoc[] } {
   const docs: ResultDoc[] = [];
   const names = new Map<ResultDoc, string>();
   for (const f of readdirSync(RESULTS)) {
@@ -104,15 +104,16 @@ function loadDocs(): { docs: ResultDoc[]; files: Record<string, string>; profile
   const latest = pickLatest(docs);
   const files: Record<string, string> = {};
   for (const d of latest) files[d.group] = names.get(d)!;
-  return { docs: latest, files, profiled: pickProfiled(docs) };
+  const protobuf = pickProtobuf(docs).filter((d) => !latest.includes(d));
+  return { docs: latest, files, profiled: pickProfiled(docs), protobuf };
 }
 
 function writeDocs(m: Machine, pinned: boolean, log: (s: string) => void): void {
-  const { docs, files, profiled } = loadDocs();
+  const { docs, files, profiled, protobuf } = loadDocs();
   const chart = join(RESULTS, 'ratios.svg');
   const caption = `${m.cores} cores, ${m.cpuModel}, Node ${m.node}; ${pinned ? 'server pinned to one core' : 'not pinned'}; newest run of each scenario (full preferred to quick)`;
   writeFileSync(chart, ratioChartSvg(ratioRows(docs.flatMap((d) => d.scenarios)), caption));
-  writeFileSync(join(ROOT, 'docs/benchmarks.md'), renderDocs(docs, '../bench/results/ratios.svg', files, profiled));
+  writeFileSync(join(ROOT, 'docs/benchmarks.md'), renderDocs(docs, '../bench/results/ratios.svg', files, profiled, protobuf));
   log(`\nrefreshed docs/benchmarks.md and ${chart}`);
 }
 

@@ -200,7 +200,7 @@ export function ratioChartSvg(rows: readonly RatioRow[], caption: string): strin
   const labelW = 190;
   const plotW = 380;
   const gap = 40;
-  const width = labelW + 2 * plotW + gap + 30;
+  const width = labelW + 2 * plotW + gap + 60;
   const lo = Math.log10(0.1);
   const hi = Math.log10(30);
   const x = (v: number): number => ((Math.log10(Math.min(30, Math.max(0.1, v))) - lo) / (hi - lo)) * plotW;
@@ -338,7 +338,12 @@ function profileSection(docs: readonly ResultDoc[]): string[] {
   return o;
 }
 
-export function renderDocs(docs: readonly ResultDoc[], chartPath: string, files: Record<string, string>, profiled: readonly ResultDoc[] = []): string {
+/** The newest unprofiled run of each group with the protobuf client protocol. */
+export function pickProtobuf(docs: readonly ResultDoc[]): ResultDoc[] {
+  return pickLatest(docs.filter((d) => d.options.protocol === 'protobuf'));
+}
+
+export function renderDocs(docs: readonly ResultDoc[], chartPath: string, files: Record<string, string>, profiled: readonly ResultDoc[] = [], protobuf: readonly ResultDoc[] = []): string {
   const entries = docs.flatMap((d) => d.scenarios);
   const rows = ratioRows(entries);
   const checks = targetChecks(entries);
@@ -366,6 +371,14 @@ export function renderDocs(docs: readonly ResultDoc[], chartPath: string, files:
   o.push('| --- | --- | --- | --- | --- |');
   for (const c of checks) o.push(`| ${c.target} | ${c.goal} | ${c.measured} | ${c.met === null ? 'no data' : c.met ? 'yes' : '**no**'} | ${c.gap} |`);
   o.push('');
+  if (protobuf.length) {
+    o.push('## With the protobuf client protocol');
+    o.push('');
+    o.push(`The same scenarios with the load generator speaking protobuf (${protobuf.map((d) => `${d.group}: ${d.date.slice(0, 10)}, \`${esc(d.command)}\``).join('; ')}):`);
+    o.push('');
+    o.push(ratioTableMarkdown(ratioRows(protobuf.flatMap((d) => d.scenarios))));
+    o.push('');
+  }
   o.push('## Runs');
   o.push('');
   if (m) o.push(`Machine: ${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, ${m.go}; open files ${m.nofile}; ephemeral ports ${m.portRange}.`);
