@@ -359,6 +359,11 @@ export function renderDocs(docs: readonly ResultDoc[], chartPath: string, files:
   o.push('`connect`, `latency`); results land in `bench/results/` and this page is regenerated from the newest');
   o.push('full run of each scenario (a quick run where no full run exists). How it works: [bench/README.md](../bench/README.md).');
   o.push('');
+  o.push(`The Centrifugo peer is ${docs[0]?.options.centrifugo ?? 'Centrifugo'}: the Go module proxy reachable here refuses every`);
+  o.push('centrifugo/v6 version and serves this one release; its client protocol and HTTP API are the ones Gyre speaks.');
+  o.push('All numbers come from one 2-core machine shared with other work: CPU per message is robust to that, latency less so');
+  o.push('(each run says how much CPU other processes took during its window).');
+  o.push('');
   o.push('## Ratios');
   o.push('');
   o.push(`![ratios](${chartPath})`);
