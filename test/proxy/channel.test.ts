@@ -5,8 +5,8 @@
  *
  * Namespaces: "" (without_namespace) and `rec`, `cexp`, `exp`, `lim`, `tok` use the default
  * channel.proxy.* objects on `backend`; `named` uses proxies[] entries on `named` (a second
- * backend of the same kind); `stream` has the subscribe_stream proxy, which this server does not
- * run. The backends answer by channel.
+ * backend of the same kind); `stream` has a subscribe_stream proxy whose endpoint does not serve
+ * the stream methods (test/proxy/subscribe_stream.test.ts has the working ones). The backends answer by channel.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -265,10 +265,10 @@ for (const kind of KINDS) {
       assert.equal(callsFor(backend, 'subscribe', 'named:x').length, 0);
     });
 
-    test(`subscribe_stream proxy - not run by this server: subscribe and publish answer 108 (${kind})`, async () => {
+    test(`subscribe_stream proxy - an endpoint without the GRPC stream methods: subscribe 100, publish without a stream 108 (${kind})`, async () => {
       const raw = await rawConnected('frank');
       raw.sendJson({ subscribe: { channel: 'stream:x' }, id: 2 });
-      assert.deepEqual(await raw.next(), { id: 2, error: { code: 108, message: 'not available' } });
+      assert.deepEqual(await raw.next(), { id: 2, error: { code: 100, message: 'internal server error', temporary: true } });
       raw.sendJson({ publish: { channel: 'stream:x', data: { a: 1 } }, id: 3 });
       assert.deepEqual(await raw.next(), { id: 3, error: { code: 108, message: 'not available' } });
       raw.close();

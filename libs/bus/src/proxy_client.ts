@@ -50,6 +50,11 @@ export function proxySubject(prefix: string, event: string): string {
   return `${prefix}.proxy.${event}`;
 }
 
+/** `<prefix>.proxy.stream.<id>.<dir>`: the subjects of one open subscribe stream (bus.proto ProxyRequest.stream_id). */
+export function proxyStreamSubject(prefix: string, streamId: string, dir: 'down' | 'up' | 'close'): string {
+  return `${prefix}.proxy.stream.${streamId}.${dir}`;
+}
+
 /** gyre.v1.ProxyTransportError as plain data. */
 export interface ProxyTransportFailure {
   readonly message: string;
@@ -77,6 +82,10 @@ export interface CallProxyOptions {
    * gives up on the bus (default 250 ms).
    */
   replyGraceMs?: number;
+  /** subscribe_stream only: the stream id (see proxyStreamSubject). */
+  streamId?: string;
+  /** subscribe_stream only: SubscribeBidirectional. */
+  bidirectional?: boolean;
 }
 
 const transportError = (message: string, extra: Partial<ProxyTransportFailure> = {}): ProxyCallResult => ({
@@ -95,6 +104,8 @@ export async function callProxy(bus: Bus, prefix: string, event: string, opts: C
     request: opts.request,
     headers: { ...(opts.headers ?? {}) },
     deadlineMs: BigInt(Date.now() + timeoutMs),
+    streamId: opts.streamId ?? '',
+    bidirectional: opts.bidirectional ?? false,
   });
   let replyBytes: Uint8Array;
   try {

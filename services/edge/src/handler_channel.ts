@@ -6,7 +6,8 @@
  * Publish in a namespace with publish_proxy_enabled asks the publish proxy instead of the allow_*
  * options (seed 003): custom error / disconnect reach the client, no answer → 100 temporary, the
  * result may replace the data (`data` / `b64data`), skip history (`skip_history`) and set tags,
- * idempotency key, delta and version; a subscribe_stream namespace → 108.
+ * idempotency key, delta and version; a subscribe_stream namespace sends the data into the
+ * client's bidirectional stream of the channel (108 without one).
  * Everything goes to presence-history through the bus client; a store that does not answer gives
  * 100 (temporary), an unrecoverable `since` 112, a bad filter 107.
  */
@@ -84,8 +85,15 @@ export async function handlePublish(client: Client, req: PublishRequest, id: num
       }
     }
   } else if (o.subscribe_stream_proxy_enabled) {
-    // Publishing goes into a bidirectional proxy stream, which this server does not run.
-    return client.replyError(id, 'publish', errors.notAvailable);
+    // Publishing goes into the client's bidirectional proxy stream of this channel, not to the
+    // channel (Centrifugo); without one it is not available.
+    const sub = client.subs.get(req.channel);
+    if (!sub?.committed || !sub.proxyStream?.publish(req.data)) return client.replyError(id, 'publish', errors.notAvailable);
+    const reply = messages.newReply();
+    reply.id = id;
+    reply.publish = messages.newPublishResult();
+    client.sendReply(reply);
+    return;
   } else if (!allowed('publish', o, client.user, client.subs.get(req.channel)?.committed === true, ctx.settings.insecure)) {
     return client.replyError(id, 'publish', errors.permissionDenied);
   }

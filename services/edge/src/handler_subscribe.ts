@@ -9,7 +9,8 @@
  * one: user-limited channel listing the user; else (not user-limited) the subscribe proxy when
  * the namespace has subscribe_proxy_enabled (seed 003: custom error / disconnect reach the
  * client, no answer → 100 temporary, the result's override / expire_at / info / data / b64 are
- * applied, expire_at in the past → 110); else a subscribe_stream namespace → 108 (not served);
+ * applied, expire_at in the past → 110); else a subscribe_stream namespace opens the backend stream (proxy_stream.ts; answers as the
+ * subscribe proxy's, no recovery / positioning, its publications only to this subscriber);
  * else allow_subscribe_for_client (+ anonymous), insecure, else 103. Then the grants: positioning / recovery when forced, or asked and allowed (allow_* or
  * history access), and only on history channels; join/leave pushes when forced, or asked with
  * join_leave on and presence access; tags filter only when allow_tags_filter (else 107), never
@@ -23,6 +24,7 @@ type UnsubscribeRequest = protocol.UnsubscribeRequest;
 import type { Client } from './client.js';
 import { allowed, checkChannel, historyEnabled, subscribeAllowed } from './permissions.js';
 import { callClientProxy, customDisconnect, customError, metaField, overrideFrom, requestBase, unixSeconds } from './proxy.js';
+import { openProxyStream, type ProxyStream } from './proxy_stream.js';
 import { commitSubscription, prepareSubscription, type SubSpec } from './subscription.js';
 import { InvalidFilterError, compileTagsFilter, type TagsPredicate } from './tags_filter.js';
 
@@ -82,6 +84,16 @@ function autoCacheRecover(o: Readonly<ChannelOptions>, recoverable: boolean): { 
 }
 
 export async function handleSubscribe(client: Client, req: SubscribeRequest, id: number): Promise<void> {
+  const held: { stream: ProxyStream | null } = { stream: null };
+  try {
+    await subscribe(client, req, id, held);
+  } finally {
+    // A subscribe_stream that did not end up attached to a committed subscription is cancelled.
+    held.stream?.close();
+  }
+}
+
+async function subscribe(client: Client, req: SubscribeRequest, id: number, held: { stream: ProxyStream | null }): Promise<void> {
   const ctx = client.ctx;
   const s = ctx.settings;
   const channel = req.channel;
@@ -144,10 +156,18 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest, id:
       proxied = response.result ?? create(pp.SubscribeResultSchema);
       if (client.subs.has(channel)) return client.replyError(id, 'subscribe', errors.alreadySubscribed);
     } else if (!listed && !userLimited && o.subscribe_stream_proxy_enabled) {
-      // §2.7 step 6. GRPC streams do not travel over the bus request/reply the dispatcher
-      // serves (services/proxy-dispatcher README "Not done"): refused as not available.
-      ctx.logger.warn({ channel }, 'subscribe_stream proxy is not supported by this server');
-      return client.replyError(id, 'subscribe', errors.notAvailable);
+      // §2.7 step 6: the subscribe stream proxy (proxy_stream.ts). Its first answer is mapped
+      // like the subscribe proxy's; the subscription then gets no recovery / positioning and
+      // refreshes client-side (Centrifugo's subscribe stream handler).
+      const opened = await openProxyStream(client, channel, o.subscribe_stream_proxy_name, o.subscribe_stream_proxy_bidirectional, req.data);
+      if ('stream' in opened) held.stream = opened.stream;
+      if (client.closed) return;
+      if ('transportError' in opened) return client.replyError(id, 'subscribe', errors.internal);
+      const response = opened.response;
+      if (response.disconnect) return client.disconnect(customDisconnect(response.disconnect));
+      if (response.error) return client.replyError(id, 'subscribe', customError(response.error));
+      proxied = response.result ?? create(pp.SubscribeResultSchema);
+      if (client.subs.has(channel)) return client.replyError(id, 'subscribe', errors.alreadySubscribed);
     } else if (!subscribeAllowed(o, client.user, limitedTo, s.insecure)) {
       return client.replyError(id, 'subscribe', errors.permissionDenied);
     }
@@ -158,7 +178,8 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest, id:
   // (as Centrifugo's subscribe proxy handler builds SubscribeOptions).
   const viaProxy = proxied !== null;
   const override: SubscribeOptionOverride = claims?.override ?? (proxied ? overrideFrom(proxied.override) : {});
-  const hist = historyEnabled(o);
+  const viaStream = held.stream !== null;
+  const hist = historyEnabled(o) && !viaStream;
   const historyAccess = !viaProxy && allowed('history', o, client.user, true, s.insecure);
   const presenceAccess = !viaProxy && allowed('presence', o, client.user, true, s.insecure);
   const recoverable = hist && ((override.forceRecovery ?? o.force_recovery) || (!viaProxy && req.recoverable && (o.allow_recovery || historyAccess)));
@@ -198,7 +219,7 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest, id:
     expireAt,
     // Token subscriptions refresh themselves; subscribe proxy ones too unless the namespace's
     // sub_refresh proxy does it (Centrifugo: ClientSideRefresh = !sub_refresh_proxy_enabled).
-    clientSideRefresh: claims !== null || (proxied !== null && !o.sub_refresh_proxy_enabled),
+    clientSideRefresh: claims !== null || viaStream || (proxied !== null && !o.sub_refresh_proxy_enabled),
     recover: recoverable && req.recover ? { offset: req.offset, epoch: req.epoch } : autoCacheRecover(o, recoverable),
     rejectUnrecovered: (req.flag & 2n) !== 0n,
   };
@@ -210,6 +231,10 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest, id:
   reply.subscribe = prepared.result;
   client.sendReply(reply, delta);
   commitSubscription(prepared);
+  if (held.stream && prepared.sub.committed && !prepared.sub.removed) {
+    held.stream.attach(prepared.sub);
+    held.stream = null;
+  }
 }
 
 /** Unsubscribing from a channel that is not subscribed succeeds with `{}` (§3.4). */

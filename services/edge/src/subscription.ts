@@ -29,6 +29,7 @@ import type { Client } from './client.js';
 import { createFossilDelta } from './delta_fossil.js';
 import type { HubMember, MemberMode, Position } from './hub.js';
 import type { PresenceHolder } from './presence.js';
+import type { ProxyStream } from './proxy_stream.js';
 import type { TagsPredicate } from './tags_filter.js';
 import { ttlSeconds } from './expiry.js';
 
@@ -72,6 +73,8 @@ export class ClientSub implements HubMember, PresenceHolder {
   chanInfo: Uint8Array | undefined;
   /** A sub_refresh proxy call is in flight (the expiry is not watched meanwhile). */
   refreshInFlight = false;
+  /** The subscribe_stream proxy stream feeding this subscription (proxy_stream.ts), if any. */
+  proxyStream: ProxyStream | null = null;
 
   constructor(
     readonly client: Client,
@@ -127,6 +130,7 @@ export class ClientSub implements HubMember, PresenceHolder {
   teardown(wsAlive: boolean): void {
     if (this.removed) return;
     this.removed = true;
+    this.proxyStream?.close();
     const ctx = this.client.ctx;
     ctx.hub.remove(this, wsAlive);
     if (this.spec.presence) ctx.presenceTracker.remove(this);

@@ -23,9 +23,8 @@ function spec(name: string, request: DescMessage, response: DescMessage, method:
 }
 
 /**
- * Unary events. `subscribe_stream` is deliberately absent: it is a GRPC stream (one request, many
- * publications back), which a single bus request/reply cannot carry; requests for it get a
- * transport error.
+ * Unary events. `subscribe_stream` is absent: it is a GRPC stream (one request, many publications
+ * back), served by stream.ts over the request plus per-stream subjects.
  */
 export const PROXY_EVENT_SPECS: ReadonlyMap<string, ProxyEventSpec> = new Map(
   [

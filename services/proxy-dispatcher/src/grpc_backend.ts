@@ -14,7 +14,8 @@
  * The backend's response (result, error, disconnect, even several at once) is passed on as is.
  */
 import * as grpc from '@grpc/grpc-js';
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { proxy as pp } from '@gyre/protocol';
 import type { ProxyConfig } from '@gyre/config';
 import { type Backend, type CallOutcome, type CallParams, errorMessage, fail, ok } from './backend.js';
 import { grpcRequestMetadata, isValidGrpcMetadata } from './headers.js';
@@ -68,6 +69,16 @@ export interface GrpcBackendOptions {
   readonly proxy: ProxyConfig;
 }
 
+/** An open subscribe stream: the grpc-js call and a writer of encoded StreamSubscribeRequest (bidi only). */
+export interface GrpcStream {
+  readonly call: grpc.ClientReadableStream<Buffer>;
+  /** Writes one encoded StreamSubscribeRequest; false for a unidirectional stream. */
+  send(bytes: Uint8Array): boolean;
+}
+
+const SUBSCRIBE_UNI = `/${pp.CentrifugoProxy.typeName}/${pp.CentrifugoProxy.method.subscribeUnidirectional.name}`;
+const SUBSCRIBE_BIDI = `/${pp.CentrifugoProxy.typeName}/${pp.CentrifugoProxy.method.subscribeBidirectional.name}`;
+
 const serialize = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 const deserialize = (b: Buffer): Buffer => b;
 
@@ -76,17 +87,48 @@ export class GrpcBackend implements Backend {
 
   constructor(private readonly opts: GrpcBackendOptions) {}
 
+  /** Call metadata: static metadata, forwarded headers, credentials. May throw on bad values. */
+  private metadata(headers: Readonly<Record<string, string>>): grpc.Metadata {
+    const md = new grpc.Metadata();
+    for (const [k, v] of grpcRequestMetadata(this.opts.proxy.grpc.static_metadata, headers)) {
+      md.set(k, k.endsWith('-bin') ? Buffer.from(v) : v);
+    }
+    const { credentials_key: ck, credentials_value: cv } = this.opts.proxy.grpc;
+    if (ck !== '' && isValidGrpcMetadata(ck, cv)) md.add(ck.toLowerCase(), ck.toLowerCase().endsWith('-bin') ? Buffer.from(cv) : cv);
+    return md;
+  }
+
+  /**
+   * Opens a subscribe stream (EXPERIMENTAL in Centrifugo): SubscribeUnidirectional with the
+   * encoded SubscribeRequest, or SubscribeBidirectional whose first written message is
+   * StreamSubscribeRequest{subscribe_request}. Messages arrive as raw encoded
+   * StreamSubscribeResponse buffers. No deadline: the caller times the first message. Throws when
+   * the call cannot be made.
+   */
+  openStream(bidirectional: boolean, subscribeRequest: Uint8Array, headers: Readonly<Record<string, string>>): GrpcStream {
+    const md = this.metadata(headers);
+    if (!bidirectional) {
+      const call = this.opts.client.makeServerStreamRequest<Uint8Array, Buffer>(SUBSCRIBE_UNI, serialize, deserialize, subscribeRequest, md, {});
+      return { call, send: () => false };
+    }
+    const call = this.opts.client.makeBidiStreamRequest<Uint8Array, Buffer>(SUBSCRIBE_BIDI, serialize, deserialize, md, {});
+    call.write(toBinary(pp.StreamSubscribeRequestSchema, create(pp.StreamSubscribeRequestSchema, { subscribeRequest: fromBinary(pp.SubscribeRequestSchema, subscribeRequest) })));
+    return {
+      call,
+      send: (bytes) => {
+        call.write(bytes);
+        return true;
+      },
+    };
+  }
+
   call(p: CallParams): Promise<CallOutcome> {
     return new Promise<CallOutcome>((resolve) => {
       let reqBytes: Uint8Array;
-      const md = new grpc.Metadata();
+      let md: grpc.Metadata;
       try {
         reqBytes = toBinary(p.spec.request, p.request);
-        for (const [k, v] of grpcRequestMetadata(this.opts.proxy.grpc.static_metadata, p.headers)) {
-          md.set(k, k.endsWith('-bin') ? Buffer.from(v) : v);
-        }
-        const { credentials_key: ck, credentials_value: cv } = this.opts.proxy.grpc;
-        if (ck !== '' && isValidGrpcMetadata(ck, cv)) md.add(ck.toLowerCase(), ck.toLowerCase().endsWith('-bin') ? Buffer.from(cv) : cv);
+        md = this.metadata(p.headers);
       } catch (err) {
         resolve(fail({ message: `preparing GRPC request: ${errorMessage(err)}` }));
         return;

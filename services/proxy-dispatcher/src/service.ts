@@ -23,7 +23,7 @@ import { create, fromBinary, toBinary, type Message } from '@bufbuild/protobuf';
 import { PROXY_QUEUE_GROUP, proxySubject, type Bus, type BusMessage } from '@gyre/bus';
 import type { GyreConfig, ProxyConfig } from '@gyre/config';
 import type { Logger, Metrics, ServiceHandle } from '@gyre/observability';
-import { bus as busPb } from '@gyre/protocol';
+import { bus as busPb, proxy as pp } from '@gyre/protocol';
 import { type Backend, type TransportFailure, errorMessage } from './backend.js';
 import { prepareRequest, normalizeResponse } from './encoding.js';
 import { PROXY_EVENT_SPECS } from './events.js';
@@ -31,6 +31,7 @@ import { GrpcBackend, GrpcChannels } from './grpc_backend.js';
 import { allowedHeaderNames, filterForwardedHeaders } from './headers.js';
 import { HttpBackend, HttpPools } from './http_backend.js';
 import { ProxyConfigError, configuredProxies, parseEndpoint, resolveProxy } from './proxies.js';
+import { openSubscribeStream } from './stream.js';
 import { loadTls } from './tls.js';
 
 /** Queue group of every proxy-dispatcher instance: each request reaches exactly one of them. */
@@ -72,6 +73,16 @@ export async function startProxyDispatcher(deps: ProxyDispatcherDeps): Promise<S
         backends.set(p, new GrpcBackend({ client: channels.get(endpoint.target, tls, p.grpc.compression), proxy: p }));
       }
       allowLists.set(p, allowedHeaderNames(p));
+    }
+    // subscribe_stream is a GRPC stream: an HTTP endpoint cannot serve it (Centrifugo refuses it
+    // at start too).
+    for (const ns of [{ name: '', ...config.channel.without_namespace }, ...config.channel.namespaces]) {
+      if (!ns.subscribe_stream_proxy_enabled) continue;
+      const resolved = resolveProxy(config, 'subscribe_stream', ns.subscribe_stream_proxy_name);
+      if (resolved && backends.get(resolved.config)?.protocol !== 'grpc') {
+        const where = ns.name === '' ? 'channel.without_namespace' : `namespace ${JSON.stringify(ns.name)}`;
+        throw new ProxyConfigError(`${where}: subscribe_stream proxy ${JSON.stringify(resolved.name)} must have a GRPC endpoint (subscribe stream proxy is GRPC only)`);
+      }
     }
   } catch (err) {
     await pools.close(true);
@@ -120,6 +131,10 @@ export async function startProxyDispatcher(deps: ProxyDispatcherDeps): Promise<S
     }
     if (req.event !== '' && req.event !== event) {
       replyFailure(msg, { message: `ProxyRequest.event ${JSON.stringify(req.event)} does not match subject event ${JSON.stringify(event)}` });
+      return;
+    }
+    if (event === 'subscribe_stream') {
+      await handleStream(msg, req);
       return;
     }
     const spec = PROXY_EVENT_SPECS.get(event);
@@ -189,6 +204,82 @@ export async function startProxyDispatcher(deps: ProxyDispatcherDeps): Promise<S
     }
   }
 
+  /** Open subscribe streams (they outlive their bus request); cancelled when the service stops. */
+  const streams = new Set<Promise<void>>();
+
+  async function handleStream(msg: BusMessage, req: busPb.ProxyRequest): Promise<void> {
+    const event = 'subscribe_stream';
+    const resolved = resolveProxy(config, event, req.proxy);
+    const backend = resolved && backends.get(resolved.config);
+    if (!resolved || !backend) {
+      replyFailure(msg, { message: `no ${event} proxy named ${JSON.stringify(req.proxy || 'default')} is configured` });
+      return;
+    }
+    const labels = { protocol: backend.protocol, type: event, name: resolved.name };
+    if (!(backend instanceof GrpcBackend)) {
+      metrics.proxyErrors.inc(labels);
+      replyFailure(msg, { message: 'subscribe_stream needs a GRPC proxy endpoint' });
+      return;
+    }
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(req.streamId)) {
+      replyFailure(msg, { message: 'subscribe_stream request without a valid stream_id' });
+      return;
+    }
+    const now = Date.now();
+    const edgeDeadline = Number(req.deadlineMs);
+    if (edgeDeadline > 0 && edgeDeadline <= now) {
+      metrics.proxyErrors.inc(labels);
+      replyFailure(msg, { message: 'deadline passed before the proxy call started', timeout: true });
+      return;
+    }
+    if (stopping) {
+      replyFailure(msg, { message: 'proxy-dispatcher is stopping' });
+      return;
+    }
+    const timeoutMs = resolved.config.timeout > 0 ? resolved.config.timeout : DEFAULT_TIMEOUT_MS;
+    const deadline = edgeDeadline > 0 ? Math.min(now + timeoutMs, edgeDeadline) : now + timeoutMs;
+    let request: Uint8Array;
+    try {
+      const decoded = fromBinary(pp.SubscribeRequestSchema, req.request);
+      prepareRequest(pp.SubscribeRequestSchema, decoded, resolved.config);
+      request = toBinary(pp.SubscribeRequestSchema, decoded);
+    } catch (err) {
+      metrics.proxyErrors.inc(labels);
+      replyFailure(msg, { message: `malformed SubscribeRequest: ${errorMessage(err)}` });
+      return;
+    }
+    const headers = filterForwardedHeaders(req.headers, allowLists.get(resolved.config) ?? new Set());
+    metrics.proxyInflight.inc(labels);
+    const started = performance.now();
+    try {
+      const opened = openSubscribeStream({
+        bus,
+        prefix,
+        logger,
+        backend,
+        streamId: req.streamId,
+        bidirectional: req.bidirectional,
+        request,
+        headers,
+        deadline,
+        signal: stopSignal.signal,
+      });
+      streams.add(opened.done);
+      void opened.done.finally(() => streams.delete(opened.done));
+      const first = await opened.first;
+      metrics.proxyDuration.observe(labels, (performance.now() - started) / 1000);
+      if (!first.ok) {
+        metrics.proxyErrors.inc(labels);
+        logger.error({ event, proxy: resolved.name, protocol: backend.protocol, error: first.failure.message }, `error proxying ${event}`);
+        replyFailure(msg, first.failure);
+      } else {
+        replyWith(msg, { case: 'response', value: first.response });
+      }
+    } finally {
+      metrics.proxyInflight.dec(labels);
+    }
+  }
+
   const sub = bus.queueSubscribe(`${subjectBase}*`, PROXY_DISPATCHER_QUEUE, (msg) => {
     const task = handle(msg).catch((err: unknown) => {
       // Only a bug gets here; the requester still gets an answer.
@@ -214,10 +305,12 @@ export async function startProxyDispatcher(deps: ProxyDispatcherDeps): Promise<S
         while (inflight.size > 0) await Promise.allSettled([...inflight]);
       };
       const inTime = inflight.size === 0 || (await raceDeadline(drained(), deadline));
-      if (!inTime) {
-        // Past the deadline: abort what is left; those requesters get a transport error.
+      if (!inTime || streams.size > 0) {
+        // Past the deadline: abort what is left; those requesters get a transport error. Open
+        // subscribe streams are always cancelled (their subscribers are unsubscribed with 2500).
         stopSignal.abort();
         await raceDeadline(drained(), Date.now() + 200);
+        await raceDeadline(Promise.allSettled([...streams]), Date.now() + 200);
       }
       await pools.close(!inTime);
       channels.close();
