@@ -40,3 +40,4 @@ export { compileGoRegex } from './regex.js';
 /** Re-validates a config built or changed by hand; throws ConfigError, returns warnings. */
 export { validateConfig } from './validate.js';
 export { compileGlob, originChecker, GlobSyntaxError } from './glob.js';
+export { readPem } from './tls.js';

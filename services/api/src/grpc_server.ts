@@ -12,10 +12,9 @@
  *   `grpc_api.max_receive_message_size` (bytes, 0 = GRPC's 4 MiB) are honoured; with
  *   `grpc_api.reflection` the server also answers grpc.reflection.v1alpha / v1.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { fromBinary, toBinary, type DescMessage, type Message } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import type { GyreConfig, TlsConfig } from '@gyre/config';
+import { readPem, type GyreConfig, type TlsConfig } from '@gyre/config';
 import type { Logger } from '@gyre/observability';
 import { api } from '@gyre/protocol';
 import { grpcAuthorized } from './auth.js';
@@ -40,14 +39,13 @@ export class GrpcConfigError extends Error {
   override readonly name = 'GrpcConfigError';
 }
 
-/** A `*_pem` value: raw PEM, base64-encoded PEM or a file path (server.md §2.8). */
+/** A `*_pem` value (raw PEM, base64-encoded PEM or a file path), read by @gyre/config. */
 export function loadPem(value: string, what: string): Buffer | null {
-  if (value === '') return null;
-  if (value.includes('-----BEGIN')) return Buffer.from(value);
-  if (existsSync(value)) return readFileSync(value);
-  const decoded = Buffer.from(value, 'base64');
-  if (decoded.toString('latin1').includes('-----BEGIN')) return decoded;
-  throw new GrpcConfigError(`${what} is neither PEM, base64-encoded PEM nor a readable file`);
+  try {
+    return readPem(value, what);
+  } catch (err) {
+    throw new GrpcConfigError((err as Error).message);
+  }
 }
 
 function credentials(tls: TlsConfig): grpc.ServerCredentials {

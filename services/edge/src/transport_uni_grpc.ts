@@ -21,9 +21,8 @@
  *   for the GRPC API (cert_pem / key_pem, client_ca_pem for mTLS).
  * - Keepalive as Centrifugo: a ping every 25 s, 5 s to answer.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import type { TlsConfig } from '@gyre/config';
+import { readPem, type TlsConfig } from '@gyre/config';
 import { Disconnect, create, decodeConnectRequestProtobuf, messages, protocol, unistream, type DisconnectReason, type protocol as P } from '@gyre/protocol';
 import { Client } from './client.js';
 import type { EdgeContext } from './context.js';
@@ -100,22 +99,12 @@ export class UniGrpcTransport implements Transport {
   }
 }
 
-/** A `*_pem` value: raw PEM, base64-encoded PEM or a file path (server.md §2.8). */
-function loadPem(value: string, what: string): Buffer | null {
-  if (value === '') return null;
-  if (value.includes('-----BEGIN')) return Buffer.from(value);
-  if (existsSync(value)) return readFileSync(value);
-  const decoded = Buffer.from(value, 'base64');
-  if (decoded.toString('latin1').includes('-----BEGIN')) return decoded;
-  throw new Error(`${what} is neither PEM, base64-encoded PEM nor a readable file`);
-}
-
 function credentials(tls: TlsConfig): grpc.ServerCredentials {
   if (!tls.enabled) return grpc.ServerCredentials.createInsecure();
-  const cert = loadPem(tls.cert_pem, 'uni_grpc.tls.cert_pem');
-  const key = loadPem(tls.key_pem, 'uni_grpc.tls.key_pem');
+  const cert = readPem(tls.cert_pem, 'uni_grpc.tls.cert_pem');
+  const key = readPem(tls.key_pem, 'uni_grpc.tls.key_pem');
   if (!cert || !key) throw new Error('uni_grpc.tls needs cert_pem and key_pem');
-  const clientCa = loadPem(tls.client_ca_pem, 'uni_grpc.tls.client_ca_pem');
+  const clientCa = readPem(tls.client_ca_pem, 'uni_grpc.tls.client_ca_pem');
   return grpc.ServerCredentials.createSsl(clientCa, [{ cert_chain: cert, private_key: key }], clientCa !== null);
 }
 

@@ -2,23 +2,15 @@
  * The TLS object of proxies (§2.8): `*_pem` values are raw PEM, base64-encoded PEM or a file
  * path. Read once when a backend is created, so a bad path fails at start, not per call.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import type { TlsConfig } from '@gyre/config';
+import { readPem, type TlsConfig } from '@gyre/config';
 import { ProxyConfigError } from './proxies.js';
 
 export function loadPem(value: string, what: string): Buffer | undefined {
-  if (value === '') return undefined;
-  if (value.includes('-----BEGIN')) return Buffer.from(value);
-  if (existsSync(value)) {
-    try {
-      return readFileSync(value);
-    } catch (err) {
-      throw new ProxyConfigError(`${what}: cannot read ${value}: ${(err as Error).message}`);
-    }
+  try {
+    return readPem(value, what) ?? undefined;
+  } catch (err) {
+    throw new ProxyConfigError((err as Error).message);
   }
-  const decoded = Buffer.from(value, 'base64');
-  if (decoded.toString('latin1').includes('-----BEGIN')) return decoded;
-  throw new ProxyConfigError(`${what} is neither PEM, base64-encoded PEM nor a readable file`);
 }
 
 export interface LoadedTls {
